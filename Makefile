@@ -1,0 +1,52 @@
+# Frontline: `make run` serves the product, `make test` passes the tests; each sets up .venv itself.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+TRIAGE  := $(BIN)/triage
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: help install dev check site index model run serve test lint format bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed  ## Create .venv and install the product
+
+dev: $(VENV)/.installed-dev  ## Create .venv and install the product with test tools
+
+check: install  ## Check every article in kb/
+	$(TRIAGE) kb check
+
+site: check  ## Build the help site into site/ (refuses a KB that fails the check)
+	$(BIN)/mkdocs build --strict --quiet
+
+run: site  ## Set up everything and serve the product on http://$(HOST):$(PORT)
+	$(TRIAGE) serve --host $(HOST) --port $(PORT)
+
+test: dev  ## Lint and run the test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+format: dev  ## Format and fix lint where it is safe
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: dev  ## Run the benchmarks; writes bench/report.json and bench/report.md
+	$(BIN)/python -m bench.run
+
+clean:  ## Remove generated files (site, instance data is kept)
+	rm -rf site bench/out .pytest_cache .ruff_cache

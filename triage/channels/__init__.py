@@ -1,0 +1,1 @@
+"""Channels that bring requests in and send messages out: email, monitoring alerts."""

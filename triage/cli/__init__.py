@@ -1,0 +1,17 @@
+"""The ``triage`` command: thin click wrappers, one module per area of the product."""
+
+from __future__ import annotations
+
+import click
+
+from triage import __version__
+from triage.cli import kb
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="triage")
+def main() -> None:
+    """Frontline: knowledge base, triage engine and ticket desk for technical support."""
+
+
+main.add_command(kb.kb)

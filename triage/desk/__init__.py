@@ -1,0 +1,1 @@
+"""The desk that keeps tickets: storage, lifecycle, SLA clock, queue, reports."""

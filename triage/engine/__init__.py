@@ -1,0 +1,1 @@
+"""The engine that reads questions: policy, classifier, search, decisions, evaluation."""

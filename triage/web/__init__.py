@@ -1,0 +1,43 @@
+"""The Flask application factory: one app serves the help site, the API and the pages."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from triage import settings
+from triage.web.services import Services
+
+
+def _secret_key(instance: Path) -> str:
+    """A secret key kept in the instance folder, created on first use."""
+    path = instance / "secret_key"
+    if not path.is_file():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the application: defaults, then instance/config.py and TRIAGE_* or test_config."""
+    cfg = settings.defaults()
+    app = Flask(__name__, instance_path=str(cfg["INSTANCE_DIR"]), instance_relative_config=True)
+    app.config.from_mapping(cfg, MAX_CONTENT_LENGTH=1024 * 1024)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("TRIAGE")
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.extensions["triage"] = Services(app.config)
+
+    from triage.web import site
+
+    app.register_blueprint(site.bp)
+    return app
