@@ -65,9 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         if "error" in result:
             print(f"!! {name} failed: {result['error']}", file=sys.stderr)
     _write(report)
-    print(
-        f"wrote {HERE / 'report.json'} and {HERE / 'report.md'}; failed sections: {failed or 'none'}"
-    )
+    print(f"wrote bench/report.json and bench/report.md; failed sections: {failed or 'none'}")
     return 1 if failed else 0
 
 
