@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from triage import __version__
-from triage.cli import evaluation, kb
+from triage.cli import evaluation, kb, sla
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,3 +16,4 @@ def main() -> None:
 
 main.add_command(kb.kb)
 main.add_command(evaluation.eval_group)
+main.add_command(sla.sla)
