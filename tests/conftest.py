@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dbfixtures import db, db_url, pg_server  # noqa: F401 - fixtures: sqlite + postgresql
 from triage.engine.policy import Policy, load_policy
 
 ROOT = Path(__file__).resolve().parent.parent

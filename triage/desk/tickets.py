@@ -1,0 +1,340 @@
+"""The only writer of tickets: file, transition, escalate, correct, comment, assign.
+
+Every change is one write transaction (BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL)
+that updates the ticket and appends its events; nothing is ever deleted. Refs come from a
+counter row bumped inside the ticket's own transaction, so they are unique and gap-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from triage.desk import lifecycle
+from triage.desk.db import Database
+from triage.desk.lifecycle import TicketState
+from triage.desk.models import CHANNELS, Event, RefCounter, Ticket
+from triage.desk.tokens import hash_token, new_token
+from triage.desk.views import TicketView, clocks, pauses_of, staff_view
+from triage.engine.policy import Policy
+
+LIMITS = {"contact": 320, "module": 200, "version": 100, "description": 20000, "steps": 20000}
+
+
+class TicketNotFound(LookupError):
+    """No ticket with this ref."""
+
+    def __init__(self, ref: str):
+        super().__init__(f"no ticket {ref}")
+        self.ref = ref
+
+
+class InvalidField(ValueError):
+    """A field with a value the desk cannot accept; nothing was changed."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+@dataclass(frozen=True)
+class Classified:
+    """What the engine decided about the question (any Decision-like object fits ``of``)."""
+
+    request_class: str
+    priority: str
+    line: str
+    confidence: float = 0.0
+    suggestions: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, decision: Any) -> Classified:
+        """Take the values from a Decision (or anything with the same attributes)."""
+        sugg = tuple(_plain(s) for s in getattr(decision, "suggestions", ()) or ())
+        return cls(
+            decision.request_class,
+            decision.priority,
+            decision.line,
+            float(getattr(decision, "confidence", 0.0) or 0.0),
+            sugg,
+        )
+
+
+def _plain(s: Any) -> dict[str, Any]:
+    if isinstance(s, dict):
+        return s
+    if hasattr(s, "to_dict"):
+        return s.to_dict()
+    return {k: getattr(s, k) for k in ("id", "title", "url", "score") if hasattr(s, k)}
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A request as it arrives from a channel."""
+
+    description: str
+    contact: str = ""
+    module: str = ""
+    version: str = ""
+    steps: str = ""
+    lang: str = "en"
+    channel: str = "web"
+    customer_priority: str | None = None
+    customer_class: str | None = None
+    plan: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A new ticket: its ref and the tracking token (shown once, never stored in clear)."""
+
+    ref: str
+    token: str
+    status: str
+    request_class: str
+    priority: str
+    line: str
+    reaction_due: datetime
+    missing: tuple[str, ...]
+
+
+def validate(intake: Intake, policy: Policy) -> None:
+    """Raise InvalidField for the first unacceptable field of an intake."""
+    if intake.channel not in CHANNELS:
+        raise InvalidField("channel", f"must be one of {', '.join(CHANNELS)}")
+    if intake.customer_priority and intake.customer_priority not in policy.priorities:
+        raise InvalidField("priority", f"must be one of {', '.join(policy.priorities)}")
+    if intake.customer_class and intake.customer_class not in policy.classes:
+        raise InvalidField("class", f"must be one of {', '.join(policy.classes)}")
+    if intake.plan and intake.plan not in policy.plans:
+        raise InvalidField("plan", f"must be one of {', '.join(policy.plans)}")
+    if intake.lang not in policy.languages:
+        raise InvalidField("lang", f"must be one of {', '.join(policy.languages)}")
+    for name, limit in LIMITS.items():
+        if len(getattr(intake, name) or "") > limit:
+            raise InvalidField(name, f"at most {limit} characters")
+    if not (intake.description or "").strip():
+        raise InvalidField("description", "must not be empty")
+
+
+def next_ref(session: Session, prefix: str) -> str:
+    """Bump the prefix's counter inside the caller's transaction and format the ref."""
+    if session.get(RefCounter, prefix) is None:
+        session.add(RefCounter(prefix=prefix, value=0))
+        session.flush()
+    bump = (
+        update(RefCounter)
+        .where(RefCounter.prefix == prefix)
+        .values(value=RefCounter.value + 1)
+        .returning(RefCounter.value)
+        .execution_options(synchronize_session=False)
+    )
+    return f"{prefix}-{session.execute(bump).scalar_one():06d}"
+
+
+def _refresh_dues(ticket: Ticket, policy: Policy, now: datetime) -> None:
+    """Recompute the stored due times (the queue's order) from the ticket and its events."""
+    c = clocks(ticket, policy, now, pauses_of(ticket.events))
+    ticket.reaction_due, ticket.resolution_due = c.reaction.due, c.resolution.due
+    ticket.due_at = ticket.reaction_due if ticket.first_reaction_at is None else c.resolution.due
+
+
+def _log(ticket: Ticket, now: datetime, actor: str, kind: str, **kw: Any) -> Event:
+    ev = Event(at=now, actor=actor, kind=kind, **{"message": "", "data": {}, **kw})
+    ticket.events.append(ev)
+    ticket.updated_at = now
+    if kw.get("public") and actor not in ("customer", "system") and not ticket.first_reaction_at:
+        ticket.first_reaction_at = now
+    return ev
+
+
+def file_ticket(
+    db: Database, policy: Policy, intake: Intake, decided: Classified, now: datetime
+) -> Filed:
+    """File a new ticket from an intake and the engine's decision; return its ref and token."""
+    validate(intake, policy)
+    values = {k: getattr(intake, k) for k in ("module", "version", "description", "contact")}
+    missing = lifecycle.missing_intake(values, policy.required_intake)
+    status = lifecycle.initial_status(missing)
+    klass = intake.customer_class or decided.request_class
+    line = policy.request_class(klass).line if intake.customer_class else decided.line
+    token = new_token()
+    with db.write() as s:
+        t = Ticket(
+            ref=next_ref(s, policy.ref_prefix),
+            token_hash=hash_token(token),
+            **{k: getattr(intake, k) for k in ("contact", "channel", "module", "version")},
+            **{k: getattr(intake, k) for k in ("description", "steps", "lang")},
+            predicted_class=decided.request_class,
+            predicted_priority=decided.priority,
+            confidence=decided.confidence,
+            customer_class=intake.customer_class,
+            customer_priority=intake.customer_priority,
+            plan=intake.plan or policy.default_plan,
+            line=line,
+            status=status,
+            reported_at=now,
+            created_at=now,
+            updated_at=now,
+            events=[],
+        )
+        _file_events(t, now, intake, decided, missing)
+        _refresh_dues(t, policy, now)
+        s.add(t)
+    return Filed(t.ref, token, status, t.request_class, t.priority, line, t.reaction_due, missing)
+
+
+def _file_events(t: Ticket, now: datetime, intake: Intake, d: Classified, missing) -> None:
+    data = {"from": None, "to": "new", "channel": intake.channel}
+    _log(t, now, "customer", "created", message="Request received.", data=data, public=True)
+    engine = {"class": d.request_class, "priority": d.priority, "line": d.line}
+    engine.update(confidence=d.confidence, suggestions=list(d.suggestions), **intake.extra)
+    _log(t, now, "engine", "triaged", message="Classified by the engine.", data=engine)
+    if missing:
+        msg = lifecycle.intake_request(missing, intake.lang)
+        data = {"from": "new", "to": "waiting_customer", "missing": list(missing)}
+        _log(
+            t, now, "system", "status", message=msg, reason="missing intake", data=data, public=True
+        )
+
+
+def _change(
+    db: Database, policy: Policy, ref: str, now: datetime, fn: Callable[[Ticket], None]
+) -> TicketView:
+    """Lock the ticket, let ``fn`` change it and log, refresh its due times, commit."""
+    with db.write() as s:
+        query = select(Ticket).where(Ticket.ref == ref).with_for_update()
+        ticket = s.execute(query).scalar_one_or_none()
+        if ticket is None:
+            raise TicketNotFound(ref)
+        fn(ticket)
+        _refresh_dues(ticket, policy, now)
+        s.flush()
+        return staff_view(ticket, policy, now)
+
+
+def _state(t: Ticket) -> TicketState:
+    return TicketState(t.status, t.line, t.priority, t.request_class)
+
+
+def transition(
+    db: Database,
+    policy: Policy,
+    ref: str,
+    action: str,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    message: str = "",
+) -> TicketView:
+    """Apply a lifecycle action (IllegalTransition when not allowed); a public event."""
+
+    def fn(t: Ticket) -> None:
+        new = lifecycle.apply(_state(t), action, reason, policy.decline_reasons)
+        data = {"from": t.status, "to": new.status, "action": action}
+        t.status = new.status
+        if action == "resolve":
+            t.resolved_at = now
+        elif action == "reopen":
+            t.resolved_at = None
+        elif action == "close":
+            t.closed_at = now
+        text = message or f"Status changed to {new.status.replace('_', ' ')}."
+        _log(t, now, actor, "status", message=text, reason=reason, data=data, public=True)
+
+    return _change(db, policy, ref, now, fn)
+
+
+def escalate(
+    db: Database, policy: Policy, ref: str, actor: str, now: datetime, reason: str, steps: int = 1
+) -> TicketView:
+    """Move the ticket up (or down, steps < 0) the support lines with a reason; internal event."""
+
+    def fn(t: Ticket) -> None:
+        new = lifecycle.escalate(_state(t), policy.lines, reason, steps)
+        data = {"from_line": t.line, "to_line": new.line, "steps": steps}
+        kind = "escalate" if steps > 0 else "de-escalate"
+        t.line, t.assignee = new.line, None
+        text = f"{data['from_line']} -> {new.line}"
+        _log(t, now, actor, kind, message=text, reason=reason, data=data)
+
+    return _change(db, policy, ref, now, fn)
+
+
+def correct_priority(
+    db: Database, policy: Policy, ref: str, actor: str, now: datetime, priority: str, reason: str
+) -> TicketView:
+    """Set the staff priority; the reason is told to the customer (public event)."""
+
+    def fn(t: Ticket) -> None:
+        try:
+            lifecycle.correct_priority(_state(t), priority, policy.priorities, reason)
+        except ValueError as exc:
+            raise InvalidField("priority", str(exc)) from None
+        data = {"priority_from": t.priority, "priority_to": priority}
+        t.staff_priority = priority
+        text = f"Priority changed to {priority}: {reason.strip()}"
+        _log(t, now, actor, "priority", message=text, reason=reason, data=data, public=True)
+
+    return _change(db, policy, ref, now, fn)
+
+
+def correct_class(
+    db: Database,
+    policy: Policy,
+    ref: str,
+    actor: str,
+    now: datetime,
+    class_id: str,
+    reason: str = "",
+) -> TicketView:
+    """Set the staff class; the ticket moves to the class's line (internal event)."""
+
+    def fn(t: Ticket) -> None:
+        lines = {c.id: c.line for c in policy.classes.values()}
+        try:
+            new = lifecycle.correct_class(_state(t), class_id, lines)
+        except ValueError as exc:
+            raise InvalidField("class", str(exc)) from None
+        data = {"class_from": t.request_class, "class_to": class_id, "line_to": new.line}
+        if new.line != t.line:
+            t.line, t.assignee = new.line, None
+        t.staff_class = class_id
+        text = f"Class set to {class_id}."
+        _log(t, now, actor, "class", message=text, reason=reason or None, data=data)
+
+    return _change(db, policy, ref, now, fn)
+
+
+def comment(
+    db: Database, policy: Policy, ref: str, actor: str, now: datetime, message: str, public: bool
+) -> TicketView:
+    """Add a note (internal) or a reply to the customer (public)."""
+    if not message.strip():
+        raise InvalidField("message", "must not be empty")
+
+    def fn(t: Ticket) -> None:
+        if t.status in lifecycle.FINAL and public:
+            raise lifecycle.IllegalTransition(t.status, "comment", f"ticket is {t.status}")
+        _log(t, now, actor, "comment", message=message.strip(), public=public)
+
+    return _change(db, policy, ref, now, fn)
+
+
+def assign(
+    db: Database, policy: Policy, ref: str, actor: str, now: datetime, to: str | None
+) -> TicketView:
+    """Give the ticket to a staff member (None: back to the line); internal event."""
+
+    def fn(t: Ticket) -> None:
+        data = {"assignee_from": t.assignee, "assignee_to": to}
+        _log(t, now, actor, "assign", message=f"Assigned to {to or 'the line'}.", data=data)
+        t.assignee = to
+
+    return _change(db, policy, ref, now, fn)
