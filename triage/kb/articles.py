@@ -19,6 +19,7 @@ LANGS: tuple[str, ...] = ("en", "ru", "uk", "de")
 DEFAULT_LANG = "en"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FILENAME_RE = re.compile(r"^(?P<slug>[^.]+?)(?:\.(?P<lang>[a-z]{2}))?\.md$")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses ~10x faster
 _FRONT_RE = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
@@ -151,7 +152,7 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 def _key_lines(front: str) -> dict[str, int]:
     """Map each key path of the front matter (``applies_to.0.module``) to its file line."""
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
+        node = yaml.compose(front, Loader=_LOADER)
     except yaml.YAMLError:
         return {}
     lines: dict[str, int] = {}
@@ -186,7 +187,7 @@ def _read_meta(text: str, path: str) -> tuple[dict, str, int, dict[str, int]]:
     if not front.strip():
         raise ArticleError(path, 1, "front matter", "missing: the file must start with '---'")
     try:
-        meta = yaml.safe_load(front)
+        meta = yaml.load(front, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = getattr(mark, "line", 0) + 2
@@ -248,7 +249,7 @@ def parse_loose(text: str, path: Path | str = "<string>") -> Article:
     path = str(path)
     front, body, _ = split_front_matter(text)
     try:
-        meta = yaml.safe_load(front) if front.strip() else {}
+        meta = yaml.load(front, Loader=_LOADER) if front.strip() else {}
     except yaml.YAMLError:
         meta = {}
     meta = meta if isinstance(meta, dict) else {}
