@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from triage.desk import tickets
+from triage.desk.intake import Classified, Intake, InvalidField, TicketNotFound
 from triage.desk.lifecycle import IllegalTransition
 from triage.desk.models import Event, Ticket
 from triage.desk.sla import business_seconds
-from triage.desk.tickets import Classified, Intake, InvalidField, TicketNotFound
 from triage.desk.tokens import hash_token
 
 MON_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin

@@ -8,7 +8,6 @@ counter row bumped inside the ticket's own transaction, so they are unique and g
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,117 +16,28 @@ from sqlalchemy.orm import Session
 
 from triage.desk import lifecycle
 from triage.desk.db import Database
+from triage.desk.intake import Classified, Filed, Intake, InvalidField, TicketNotFound, validate
 from triage.desk.lifecycle import TicketState
-from triage.desk.models import CHANNELS, Event, RefCounter, Ticket
+from triage.desk.models import Event, RefCounter, Ticket
 from triage.desk.tokens import hash_token, new_token
-from triage.desk.views import TicketView, clocks, pauses_of, staff_view
+from triage.desk.views import Clocks, TicketView, clocks, pauses_of, staff_view
 from triage.engine.policy import Policy
 
-LIMITS = {"contact": 320, "module": 200, "version": 100, "description": 20000, "steps": 20000}
 
-
-class TicketNotFound(LookupError):
-    """No ticket with this ref."""
-
-    def __init__(self, ref: str):
-        super().__init__(f"no ticket {ref}")
-        self.ref = ref
-
-
-class InvalidField(ValueError):
-    """A field with a value the desk cannot accept; nothing was changed."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
-
-
-@dataclass(frozen=True)
-class Classified:
-    """What the engine decided about the question (any Decision-like object fits ``of``)."""
-
-    request_class: str
-    priority: str
-    line: str
-    confidence: float = 0.0
-    suggestions: tuple[dict[str, Any], ...] = ()
-
-    @classmethod
-    def of(cls, decision: Any) -> Classified:
-        """Take the values from a Decision (or anything with the same attributes)."""
-        sugg = tuple(_plain(s) for s in getattr(decision, "suggestions", ()) or ())
-        return cls(
-            decision.request_class,
-            decision.priority,
-            decision.line,
-            float(getattr(decision, "confidence", 0.0) or 0.0),
-            sugg,
-        )
-
-
-def _plain(s: Any) -> dict[str, Any]:
-    if isinstance(s, dict):
-        return s
-    if hasattr(s, "to_dict"):
-        return s.to_dict()
-    return {k: getattr(s, k) for k in ("id", "title", "url", "score") if hasattr(s, k)}
-
-
-@dataclass(frozen=True)
-class Intake:
-    """A request as it arrives from a channel."""
-
-    description: str
-    contact: str = ""
-    module: str = ""
-    version: str = ""
-    steps: str = ""
-    lang: str = "en"
-    channel: str = "web"
-    customer_priority: str | None = None
-    customer_class: str | None = None
-    plan: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Filed:
-    """A new ticket: its ref and the tracking token (shown once, never stored in clear)."""
-
-    ref: str
-    token: str
-    status: str
-    request_class: str
-    priority: str
-    line: str
-    reaction_due: datetime
-    missing: tuple[str, ...]
-
-
-def validate(intake: Intake, policy: Policy) -> None:
-    """Raise InvalidField for the first unacceptable field of an intake."""
-    if intake.channel not in CHANNELS:
-        raise InvalidField("channel", f"must be one of {', '.join(CHANNELS)}")
-    if intake.customer_priority and intake.customer_priority not in policy.priorities:
-        raise InvalidField("priority", f"must be one of {', '.join(policy.priorities)}")
-    if intake.customer_class and intake.customer_class not in policy.classes:
-        raise InvalidField("class", f"must be one of {', '.join(policy.classes)}")
-    if intake.plan and intake.plan not in policy.plans:
-        raise InvalidField("plan", f"must be one of {', '.join(policy.plans)}")
-    if intake.lang not in policy.languages:
-        raise InvalidField("lang", f"must be one of {', '.join(policy.languages)}")
-    for name, limit in LIMITS.items():
-        if len(getattr(intake, name) or "") > limit:
-            raise InvalidField(name, f"at most {limit} characters")
-    if not (intake.description or "").strip():
-        raise InvalidField("description", "must not be empty")
+def _dialect_insert(session: Session):
+    """The INSERT construct of the session's dialect (both have ON CONFLICT DO NOTHING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def next_ref(session: Session, prefix: str) -> str:
     """Bump the prefix's counter inside the caller's transaction and format the ref."""
-    if session.get(RefCounter, prefix) is None:
-        session.add(RefCounter(prefix=prefix, value=0))
-        session.flush()
+    if session.get(RefCounter, prefix) is None:  # first ticket of this prefix: create the row
+        insert = _dialect_insert(session)(RefCounter).values(prefix=prefix, value=0)
+        session.execute(insert.on_conflict_do_nothing(index_elements=["prefix"]))
     bump = (
         update(RefCounter)
         .where(RefCounter.prefix == prefix)
@@ -338,3 +248,30 @@ def assign(
         t.assignee = to
 
     return _change(db, policy, ref, now, fn)
+
+
+def sla_flag(clk: Clocks, reacted: bool) -> str:
+    """The flag of the target still running: ``<target>_at_risk``, ``<target>_breached`` or ''."""
+    name, state = ("resolution", clk.resolution) if reacted else ("reaction", clk.reaction)
+    if state.breached:
+        return f"{name}_breached"
+    return f"{name}_at_risk" if state.at_risk else ""
+
+
+def flag_sla(db: Database, policy: Policy, ref: str, now: datetime) -> str | None:
+    """Set the ticket's SLA flag and log it once (internal); the new flag, or None if unchanged."""
+    changed: list[str] = []
+
+    def fn(t: Ticket) -> None:
+        flag = sla_flag(
+            clocks(t, policy, now, pauses_of(t.events)), t.first_reaction_at is not None
+        )
+        if flag and flag != t.sla_flag and t.status in lifecycle.ACTIVE:
+            data = {"flag_from": t.sla_flag, "flag_to": flag}
+            text = f"SLA {flag.replace('_', ' ')}."
+            _log(t, now, "system", "sla", message=text, data=data)
+            t.sla_flag = flag
+            changed.append(flag)
+
+    _change(db, policy, ref, now, fn)
+    return changed[0] if changed else None

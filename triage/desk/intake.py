@@ -1,0 +1,112 @@
+"""What arrives: a request (Intake), the engine's decision (Classified), and their validation.
+
+Pure values; ``triage.desk.tickets`` files them. InvalidField names the field a caller got wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from triage.desk.models import CHANNELS
+from triage.engine.policy import Policy
+
+LIMITS = {"contact": 320, "module": 200, "version": 100, "description": 20000, "steps": 20000}
+
+
+class TicketNotFound(LookupError):
+    """No ticket with this ref."""
+
+    def __init__(self, ref: str):
+        super().__init__(f"no ticket {ref}")
+        self.ref = ref
+
+
+class InvalidField(ValueError):
+    """A field with a value the desk cannot accept; nothing was changed."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+@dataclass(frozen=True)
+class Classified:
+    """What the engine decided about the question (any Decision-like object fits ``of``)."""
+
+    request_class: str
+    priority: str
+    line: str
+    confidence: float = 0.0
+    suggestions: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, decision: Any) -> Classified:
+        """Take the values from a Decision (or anything with the same attributes)."""
+        sugg = tuple(_plain(s) for s in getattr(decision, "suggestions", ()) or ())
+        return cls(
+            decision.request_class,
+            decision.priority,
+            decision.line,
+            float(getattr(decision, "confidence", 0.0) or 0.0),
+            sugg,
+        )
+
+
+def _plain(s: Any) -> dict[str, Any]:
+    if isinstance(s, dict):
+        return s
+    if hasattr(s, "to_dict"):
+        return s.to_dict()
+    return {k: getattr(s, k) for k in ("id", "title", "url", "score") if hasattr(s, k)}
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A request as it arrives from a channel."""
+
+    description: str
+    contact: str = ""
+    module: str = ""
+    version: str = ""
+    steps: str = ""
+    lang: str = "en"
+    channel: str = "web"
+    customer_priority: str | None = None
+    customer_class: str | None = None
+    plan: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A new ticket: its ref and the tracking token (shown once, never stored in clear)."""
+
+    ref: str
+    token: str
+    status: str
+    request_class: str
+    priority: str
+    line: str
+    reaction_due: datetime
+    missing: tuple[str, ...]
+
+
+def validate(intake: Intake, policy: Policy) -> None:
+    """Raise InvalidField for the first unacceptable field of an intake."""
+    if intake.channel not in CHANNELS:
+        raise InvalidField("channel", f"must be one of {', '.join(CHANNELS)}")
+    if intake.customer_priority and intake.customer_priority not in policy.priorities:
+        raise InvalidField("priority", f"must be one of {', '.join(policy.priorities)}")
+    if intake.customer_class and intake.customer_class not in policy.classes:
+        raise InvalidField("class", f"must be one of {', '.join(policy.classes)}")
+    if intake.plan and intake.plan not in policy.plans:
+        raise InvalidField("plan", f"must be one of {', '.join(policy.plans)}")
+    if intake.lang not in policy.languages:
+        raise InvalidField("lang", f"must be one of {', '.join(policy.languages)}")
+    for name, limit in LIMITS.items():
+        if len(getattr(intake, name) or "") > limit:
+            raise InvalidField(name, f"at most {limit} characters")
+    if not (intake.description or "").strip():
+        raise InvalidField("description", "must not be empty")

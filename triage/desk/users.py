@@ -1,0 +1,84 @@
+"""Staff accounts: roles, API tokens and passwords (both stored hashed), and what roles may do."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from triage.desk.db import Database
+from triage.desk.models import ROLES, User
+from triage.desk.tokens import hash_password, hash_token, new_token, password_matches
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "read": frozenset(ROLES),  # queue and ticket details
+    "note": frozenset(ROLES),  # internal comments
+    "work": frozenset({"l1", "l2", "l3", "admin"}),  # transitions, replies, corrections
+    "admin": frozenset({"admin"}),
+}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+
+
+class UserError(ValueError):
+    """A user that cannot be created as asked."""
+
+
+@dataclass(frozen=True)
+class Staff:
+    """An authenticated staff member."""
+
+    name: str
+    role: str
+
+    def can(self, permission: str) -> bool:
+        """Whether this member's role grants a permission."""
+        return self.role in PERMISSIONS.get(permission, frozenset())
+
+
+def add_user(db: Database, name: str, role: str, now: datetime, password: str | None = None) -> str:
+    """Create a user and return the API token (shown once; only its hash is stored)."""
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r} (one of: {', '.join(ROLES)})")
+    if not _NAME.match(name):
+        raise UserError("name: letters, digits and . _ @ - only, at most 100 characters")
+    if password is not None and len(password) < 8:
+        raise UserError("password: at least 8 characters")
+    token = new_token()
+    user = User(name=name, role=role, token_hash=hash_token(token), created_at=now)
+    user.password_hash = hash_password(password) if password else None
+    try:
+        with db.write() as s:
+            s.add(user)
+    except IntegrityError:
+        raise UserError(f"user {name!r} already exists") from None
+    return token
+
+
+def by_token(db: Database, token: str | None) -> Staff | None:
+    """The active user holding an API token, or None."""
+    if not token:
+        return None
+    query = select(User).where(User.token_hash == hash_token(token), User.active.is_(True))
+    with db.read() as s:
+        user = s.execute(query).scalar_one_or_none()
+        return Staff(user.name, user.role) if user else None
+
+
+def by_password(db: Database, name: str, password: str) -> Staff | None:
+    """The active user with this name and password, or None."""
+    with db.read() as s:
+        user = s.execute(select(User).where(User.name == name)).scalar_one_or_none()
+        if user and user.active and password_matches(password, user.password_hash):
+            return Staff(user.name, user.role)
+    return None
+
+
+def list_users(db: Database) -> list[Staff]:
+    """Every user, by name."""
+    with db.read() as s:
+        return [
+            Staff(u.name, u.role) for u in s.execute(select(User).order_by(User.name)).scalars()
+        ]
