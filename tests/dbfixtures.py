@@ -61,12 +61,12 @@ def pg_server():
     server.stop()
 
 
-def fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path) -> str:
+def fresh_url(backend: str, request: pytest.FixtureRequest | None, tmp_path, server=None) -> str:
     """A new, migrated database of the backend: a file for SQLite, a database for PostgreSQL."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'desk.db'}"
     else:
-        server = request.getfixturevalue("pg_server")
+        server = server or request.getfixturevalue("pg_server")
         url = server.create_database(f"t_{os.getpid()}_{next(_names)}")
     upgrade(url)
     return url
