@@ -1,0 +1,297 @@
+"""Request-class and priority classifier: the only module that imports scikit-learn.
+
+Method: word 1-2-gram and character 2-5-gram TF-IDF (sublinear) in a FeatureUnion, then a
+class-balanced linear SVM; its scores become probabilities by temperature scaling fitted on
+validation rows. It abstains (class ``unknown``) when the top probability times the cosine
+similarity to the nearest training question of that class is below a threshold chosen on
+validation data (see ``triage.engine.abstain``). Priority: a logistic regression over the same
+text features plus the class (one-hot), trained on the ``priority`` labels.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from triage.engine import abstain
+from triage.engine.examples import Example, data_hash
+from triage.engine.language import detect_language
+from triage.engine.metrics import ABSTAIN, classify_scores
+from triage.engine.model_store import ModelError, library_versions, load_model, save_model
+
+__all__ = ["Classifier", "Example", "ModelError", "Prediction", "make_pipeline", "train"]
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the classifier says about one question."""
+
+    request_class: str  # class id, or "unknown" when abstaining
+    confidence: float  # calibrated probability of the top class
+    probabilities: dict[str, float]
+    priority: str
+    priority_confidence: float
+    lang: str
+    explanation: tuple[str, ...]  # terms that weighed most for the chosen class
+    abstained: bool
+
+
+def make_features() -> FeatureUnion:
+    """Word 1-2-gram and char_wb 2-5-gram TF-IDF, sublinear, one-letter words kept."""
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+    return FeatureUnion([("words", words), ("chars", chars)])
+
+
+def make_pipeline(c: float = 1.0) -> Pipeline:
+    """The unfitted class pipeline: features, then a class-balanced linear SVM."""
+    svm = LinearSVC(C=c, class_weight="balanced")
+    return Pipeline([("features", make_features()), ("clf", svm)])
+
+
+@dataclass
+class Classifier:
+    """A fitted class pipeline with its abstention state and priority model."""
+
+    pipeline: Pipeline
+    train_matrix: sp.csr_matrix  # features of the training questions (for similarity)
+    train_labels: np.ndarray  # class index of each training row
+    priority_model: LogisticRegression | None
+    metadata: dict
+    _names: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _by_feature: sp.csr_matrix | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def classes(self) -> list[str]:
+        """The class ids the model knows, in column order."""
+        return [str(c) for c in self.pipeline[-1].classes_]
+
+    @property
+    def threshold(self) -> float:
+        """The abstention threshold on the score probability x similarity."""
+        return float(self.metadata["threshold"])
+
+    def scores(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """Features, calibrated probabilities and abstention scores of many texts."""
+        x = self.pipeline[0].transform(list(texts))
+        probs = abstain.softmax(_decisions(self.pipeline[-1], x), self.metadata["temperature"])
+        if self._by_feature is None:  # features x training rows: fast products with few queries
+            self._by_feature = self.train_matrix.T.tocsr()
+        sims = _similarity(x, self._by_feature, self.train_labels, probs.argmax(axis=1))
+        return x, probs, probs.max(axis=1) * sims
+
+    def predict(self, text: str, lang: str | None = None) -> Prediction:
+        """Classify one question: class or abstention, priority, language, explanation."""
+        return self.predict_many([text], [lang])[0]
+
+    def predict_many(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[Prediction]:
+        """Classify many questions at once (faster than one by one)."""
+        x, probs, score = self.scores(texts)
+        top = probs.argmax(axis=1)
+        prio, prio_conf = self._priorities(x, top)
+        langs = langs or [None] * len(texts)
+        out = []
+        for i, text in enumerate(texts):
+            abstained = bool(score[i] < self.threshold)
+            out.append(
+                Prediction(
+                    request_class=ABSTAIN if abstained else self.classes[top[i]],
+                    confidence=float(probs[i, top[i]]),
+                    probabilities={
+                        c: float(p) for c, p in zip(self.classes, probs[i], strict=True)
+                    },
+                    priority=prio[i],
+                    priority_confidence=prio_conf[i],
+                    lang=langs[i] or detect_language(text),
+                    explanation=self.explain(x[i], int(top[i])),
+                    abstained=abstained,
+                )
+            )
+        return out
+
+    def _priorities(self, x: sp.csr_matrix, top: np.ndarray) -> tuple[list[str], list[float]]:
+        if self.priority_model is None:
+            return [""] * x.shape[0], [0.0] * x.shape[0]
+        probs = self.priority_model.predict_proba(_with_class(x, top, len(self.classes)))
+        names = self.priority_model.classes_
+        return [str(names[j]) for j in probs.argmax(1)], [float(p) for p in probs.max(1)]
+
+    def explain(self, x: sp.csr_matrix, column: int, n: int = 5) -> tuple[str, ...]:
+        """The readable terms of x with the largest weight x value for a class column."""
+        if self._names is None:
+            self._names = self.pipeline[0].get_feature_names_out()
+        row = sp.csr_matrix(x)
+        weights = row.data * _class_weights(self.pipeline[-1], column)[row.indices]
+        terms: list[str] = []
+        for j in np.argsort(-weights):
+            name = str(self._names[row.indices[j]])
+            term = name.split("__", 1)[1].strip()
+            if weights[j] <= 0 or len(terms) >= n:
+                break
+            if name.startswith("words__") and term not in terms:
+                terms.append(term)
+        return tuple(terms)
+
+    def save(self, model_dir) -> None:
+        """Write the model atomically to model_dir (a new folder, then a switch)."""
+        objects = {
+            "pipeline": self.pipeline,
+            "train_matrix": self.train_matrix,
+            "train_labels": self.train_labels,
+            "priority_model": self.priority_model,
+        }
+        save_model(model_dir, objects, self.metadata)
+
+    @classmethod
+    def load(cls, model_dir) -> Classifier:
+        """Read a saved model; ModelError when missing or saved under other library versions."""
+        objects, metadata = load_model(model_dir)
+        return cls(metadata=metadata, **objects)
+
+
+def _decisions(clf: LinearSVC, x: sp.csr_matrix) -> np.ndarray:
+    d = clf.decision_function(x)
+    return np.column_stack([-d / 2, d / 2]) if d.ndim == 1 else d
+
+
+def _class_weights(clf: LinearSVC, column: int) -> np.ndarray:
+    if clf.coef_.shape[0] == 1:  # binary: one row of weights for the second class
+        return clf.coef_[0] if column == 1 else -clf.coef_[0]
+    return clf.coef_[column]
+
+
+def _similarity(x, by_feature, train_labels, top) -> np.ndarray:
+    """Cosine similarity of each row of x to its nearest training row of class top[i].
+
+    by_feature: the training features transposed (features x training rows), in CSR.
+    """
+    sims = (x @ by_feature).toarray()  # rows: queries; columns: training questions
+    sims /= 2.0  # two unit-length blocks (words, chars): the dot product is at most 2
+    same = top[:, None] == train_labels[None, :]
+    return np.where(same, sims, -1.0).max(axis=1).clip(0.0, 1.0)
+
+
+def _with_class(x: sp.csr_matrix, classes: np.ndarray, n_classes: int) -> sp.csr_matrix:
+    onehot = sp.csr_matrix((np.ones(len(classes)), (np.arange(len(classes)), classes)))
+    onehot.resize((len(classes), n_classes))
+    return sp.hstack([x, onehot], format="csr")
+
+
+def train(
+    examples: Sequence[Example],
+    val: Sequence[Example] | None = None,
+    *,
+    default_priorities: dict[str, str] | None = None,
+    c: float = 1.0,
+    keep: float = abstain.DEFAULT_KEEP,
+    folds: int = 3,
+    progress: Progress | None = None,
+) -> Classifier:
+    """Fit on examples; calibrate and choose the threshold on val, else by cross-validation."""
+    start, step = time.perf_counter(), progress or (lambda _message: None)
+    texts, labels = [e.text for e in examples], np.array([e.label for e in examples])
+    if len(set(labels)) < 2:
+        raise ValueError("training needs examples of at least two classes")
+    if val:
+        step("fitting on the training rows")
+        pipe = make_pipeline(c).fit(texts, labels)
+        gold, decisions, sims = _validate(pipe, texts, labels, [e.text for e in val])
+        how = f"validation set of {len(val)} rows"
+    else:
+        gold, decisions, sims = _cross_validate(texts, labels, c, folds, step)
+        how = f"{folds}-fold stratified cross-validation on the training rows"
+        step("fitting on all training rows")
+        pipe = make_pipeline(c).fit(texts, labels)
+    if val:
+        gold = np.array([e.label for e in val])
+    classes = pipe[-1].classes_
+    calib = _calibrate(classes, gold, decisions, sims, keep)
+    matrix = pipe[0].transform(texts)
+    step("fitting the priority model")
+    prio = _priority_model(examples, matrix, classes, default_priorities or {})
+    meta = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "libraries": library_versions(),
+        "data_hash": data_hash(examples),
+        "rows": len(examples),
+        "classes": [str(k) for k in classes],
+        **calib,
+        "validation": {"method": how, **calib.pop("validation")},
+        "params": {"C": c, "keep": keep, "folds": folds, "features": "word 1-2 + char_wb 2-5"},
+        "fit_seconds": round(time.perf_counter() - start, 2),
+    }
+    index = {k: i for i, k in enumerate(classes)}
+    return Classifier(pipe, matrix, np.array([index[y] for y in labels]), prio, meta)
+
+
+def _validate(pipe: Pipeline, texts, labels, val_texts) -> tuple[None, np.ndarray, np.ndarray]:
+    """Raw class scores of validation texts, and similarity to the top class's training rows."""
+    x_train, x_val = pipe[0].transform(texts), pipe[0].transform(val_texts)
+    classes = list(pipe[-1].classes_)
+    decisions = _decisions(pipe[-1], x_val)
+    index = np.array([classes.index(y) for y in labels])
+    top = decisions.argmax(axis=1)
+    return None, decisions, _similarity(x_val, x_train.T.tocsr(), index, top)
+
+
+def _cross_validate(texts, labels, c, folds, step) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Out-of-fold raw class scores (columns: all classes, sorted) and similarities."""
+    classes = np.unique(labels)
+    folds = max(2, min(folds, int(np.unique(labels, return_counts=True)[1].min())))
+    decisions = np.full((len(texts), len(classes)), -10.0)
+    sims = np.zeros(len(texts))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    for k, (fit_rows, val_rows) in enumerate(splitter.split(texts, labels), 1):
+        step(f"cross-validation fold {k}/{folds}")
+        pipe = make_pipeline(c).fit([texts[i] for i in fit_rows], labels[fit_rows])
+        cols = np.searchsorted(classes, pipe[-1].classes_)
+        _, d, s = _validate(
+            pipe, [texts[i] for i in fit_rows], labels[fit_rows], [texts[i] for i in val_rows]
+        )
+        decisions[np.ix_(val_rows, cols)] = d
+        sims[val_rows] = s
+    return labels, decisions, sims
+
+
+def _calibrate(classes, gold, decisions, sims, keep) -> dict:
+    """Temperature, threshold and validation scores from validation rows."""
+    index = {k: i for i, k in enumerate(classes)}
+    inside = np.array([g in index for g in gold])
+    top = decisions.argmax(axis=1)
+    temp = abstain.fit_temperature(decisions[inside], np.array([index[g] for g in gold[inside]]))
+    score = abstain.softmax(decisions, temp).max(axis=1) * sims
+    correct = classes[top] == gold
+    chosen = abstain.choose_threshold(score, correct, ~inside, keep)
+    pred = np.where(score < chosen.value, ABSTAIN, classes[top])
+    scores = classify_scores(list(gold), list(pred), set(index))
+    scores.pop("per_class_f1")
+    return {
+        "temperature": temp,
+        "threshold": chosen.value,
+        "threshold_method": chosen.method,
+        "validation": scores,
+    }
+
+
+def _priority_model(examples, matrix, classes, defaults) -> LogisticRegression | None:
+    """Logistic regression on text features plus the true class; None without two priorities."""
+    prios = np.array([e.priority or defaults.get(e.label, "") for e in examples])
+    rows = np.flatnonzero(prios != "")
+    if len(set(prios[rows])) < 2:
+        return None
+    index = {k: i for i, k in enumerate(classes)}
+    cls = np.array([index[examples[i].label] for i in rows])
+    model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
+    return model.fit(_with_class(matrix[rows], cls, len(classes)), prios[rows])
