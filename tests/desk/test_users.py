@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from triage.desk.users import Staff, UserError, add_user, by_password, by_token, list_users
+from triage.desk.users import (
+    Staff,
+    UserError,
+    add_user,
+    by_name,
+    by_password,
+    by_token,
+    ensure_admin,
+    list_users,
+)
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -44,3 +53,23 @@ def test_permissions():
     assert Staff("w", "writer").can("read") and not Staff("w", "writer").can("work")
     assert Staff("x", "l2").can("work") and not Staff("x", "l2").can("admin")
     assert Staff("a", "admin").can("admin")
+
+
+def test_ensure_admin_once(db):
+    password = ensure_admin(db, NOW)
+    assert password and len(password) >= 12
+    assert by_password(db, "admin", password) == Staff("admin", "admin")
+    assert by_name(db, "admin") == Staff("admin", "admin") and by_name(db, "nobody") is None
+    assert ensure_admin(db, NOW) is None  # a user exists: nothing created, nothing shown
+    assert list_users(db) == [Staff("admin", "admin")]
+
+
+def test_ensure_admin_takes_the_given_password(db):
+    assert ensure_admin(db, NOW, password="from the env 123") == "from the env 123"
+    assert by_password(db, "admin", "from the env 123") == Staff("admin", "admin")
+
+
+def test_ensure_admin_refuses_a_short_password(db):
+    with pytest.raises(UserError, match="at least 8"):
+        ensure_admin(db, NOW, password="short")
+    assert list_users(db) == []

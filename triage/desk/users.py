@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,6 +75,33 @@ def by_password(db: Database, name: str, password: str) -> Staff | None:
         if user and user.active and password_matches(password, user.password_hash):
             return Staff(user.name, user.role)
     return None
+
+
+def by_name(db: Database, name: str) -> Staff | None:
+    """The active user with this name, or None (what a login session is checked against)."""
+    query = select(User).where(User.name == name, User.active.is_(True))
+    with db.read() as s:
+        user = s.execute(query).scalar_one_or_none()
+        return Staff(user.name, user.role) if user else None
+
+
+def ensure_admin(db: Database, now: datetime, password: str | None = None) -> str | None:
+    """Create user ``admin`` when there is no user at all; its password, or None if none made.
+
+    Without ``password`` a random one is made: the caller shows it once, it is stored hashed.
+    A given password that is too short raises UserError.
+    """
+    with db.read() as s:
+        if s.execute(select(User.id).limit(1)).first() is not None:
+            return None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        add_user(db, "admin", "admin", now, password=password)
+    except UserError as exc:
+        if "already exists" in str(exc):
+            return None  # another process created it first
+        raise
+    return password
 
 
 def list_users(db: Database) -> list[Staff]:
