@@ -1,0 +1,137 @@
+"""The only glue between the knowledge base and mkdocs: every published article becomes a page.
+
+The pages themselves are written by ``triage.kb.site`` (plain Markdown, no mkdocs import), so a
+change of site generator replaces this file and the theme overrides, nothing else.
+The knowledge base is ``$FRONTLINE_KB_DIR`` when set, else ``KB_DIR`` of the project settings
+(``kb/`` beside mkdocs.yml). A knowledge base that fails ``triage kb check`` stops the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import date
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from triage import settings
+from triage.engine.policy import PolicyError, load_policy
+from triage.kb.articles import DEFAULT_LANG, LANGS, ArticleError, load_kb
+from triage.kb.checks import check_kb, errors_only
+from triage.kb.site import (
+    LANG_NAMES,
+    SECTIONS_MARKER,
+    Section,
+    counts_by_lang,
+    home_uri,
+    index_uri,
+    sections_list,
+    site_pages,
+)
+
+log = logging.getLogger("mkdocs.hooks.frontline")
+_state: dict = {}  # what on_config learnt, for the later events of the same build
+
+
+def _paths(config) -> tuple[Path, Path, Path]:
+    """The project root, the knowledge-base folder and the policy file."""
+    root = Path(config.config_file_path).resolve().parent
+    cfg = settings.load(root)
+    kb_dir = Path(os.environ.get("FRONTLINE_KB_DIR") or str(cfg["KB_DIR"])).resolve()
+    return root, kb_dir, Path(str(cfg["POLICY_FILE"]))
+
+
+def _check(root: Path, kb_dir: Path, classes) -> None:
+    """Log every problem of ``triage kb check``; stop the build on any error."""
+    problems = check_kb(kb_dir, classes, date.today())
+    for p in problems:
+        (log.error if p.severity == "error" else log.info)(p.format(root))
+    errors = errors_only(problems)
+    if errors:
+        raise PluginError(
+            f"the knowledge base {kb_dir} fails `triage kb check` with {len(errors)} "
+            "error(s), listed above as path:LINE: field: message"
+        )
+
+
+def _nav(nav: list, sections: list[Section], counts: dict[str, dict[str, int]]) -> list:
+    """The configured nav with ``kb:sections`` and ``kb:languages`` filled in."""
+    fill = {
+        "kb:sections": [
+            {s.name(DEFAULT_LANG): index_uri(s.id, DEFAULT_LANG)}
+            for s in sections
+            if counts.get(DEFAULT_LANG, {}).get(s.id)
+        ],
+        "kb:languages": [
+            {LANG_NAMES[lang]: home_uri(lang)} for lang in LANGS[1:] if lang in counts
+        ],
+    }
+    out = []
+    for item in nav or []:
+        value = next(iter(item.values())) if isinstance(item, dict) and len(item) == 1 else None
+        if isinstance(value, str) and value in fill:
+            if not fill[value]:
+                continue
+            item = {next(iter(item)): fill[value]}
+        out.append(item)
+    return out
+
+
+def on_config(config):
+    """Check and load the knowledge base; fill the nav and the language selector."""
+    root, kb_dir, policy_file = _paths(config)
+    if not kb_dir.is_dir():
+        raise PluginError(f"{kb_dir}: no such knowledge-base folder (see FRONTLINE_KB_DIR)")
+    try:
+        policy = load_policy(policy_file)
+    except PolicyError as exc:
+        raise PluginError(str(exc)) from None
+    _check(root, kb_dir, policy.classes)
+    try:
+        articles = load_kb(kb_dir)
+    except ArticleError as exc:  # the check passed, so the files changed meanwhile
+        raise PluginError(str(exc)) from None
+    sections = [Section(c.id, c.names, c.descriptions) for c in policy.classes.values()]
+    counts = counts_by_lang(articles)
+    _state.clear()
+    _state.update(kb_dir=kb_dir, articles=articles, sections=sections, counts=counts)
+    config.nav = _nav(config.nav, sections, counts)
+    langs = [lang for lang in LANGS if lang == DEFAULT_LANG or lang in counts]
+    config.extra["alternate"] = [
+        {"name": LANG_NAMES[lang], "link": home_uri(lang).removesuffix("index.md"), "lang": lang}
+        for lang in langs
+    ]
+    log.info("knowledge base %s: %d published articles", kb_dir, len(articles))
+    return config
+
+
+def on_files(files: Files, config) -> Files:
+    """Add a generated page for every article, class index and language home."""
+    try:
+        pages = site_pages(_state["articles"], _state["sections"])
+    except ValueError as exc:
+        raise PluginError(str(exc)) from None
+    for page in pages:
+        if files.get_file_from_path(page.src_uri) is not None:
+            raise PluginError(f"docs/{page.src_uri} clashes with a page generated from kb/")
+        gen = File.generated(
+            config, page.src_uri, content=page.content, inclusion=InclusionLevel.NOT_IN_NAV
+        )
+        files.append(gen)
+    return files
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """Replace the sections marker of a hand-written page with the English sections."""
+    if SECTIONS_MARKER not in markdown:
+        return markdown
+    counts = _state["counts"].get(DEFAULT_LANG, {})
+    return markdown.replace(SECTIONS_MARKER, sections_list("en", _state["sections"], counts))
+
+
+def on_serve(server, config, builder):
+    """Rebuild when an article changes under ``mkdocs serve``."""
+    server.watch(str(_state["kb_dir"]))
+    return server

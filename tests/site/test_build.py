@@ -1,0 +1,133 @@
+"""The built help site: every article, navigation, search in four languages, a broken KB."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, line_of, write_article
+from tests.site.conftest import (
+    WORDS,
+    build_site,
+    pages_matching,
+    search_docs,
+    search_index,
+    write_fixture_kb,
+)
+from triage.kb.articles import load_kb
+
+
+def html(site: Path, url: str) -> str:
+    """The HTML of a page of the built site."""
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def test_every_published_article_has_a_page(fixture_site, fixture_kb):
+    articles = load_kb(fixture_kb)
+    assert len(articles) == 6
+    for a in articles:
+        page = html(fixture_site, a.url)
+        assert a.title in page, a.url
+    assert not (fixture_site / "consultation" / "draft-only").exists()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "de", "uk"])
+def test_search_index_finds_a_body_word(fixture_site, lang):
+    word, url = WORDS[lang]
+    assert pages_matching(fixture_site, word) == {url}
+
+
+def test_search_languages_are_configured(fixture_site):
+    assert {"en", "ru", "de"} <= set(search_index(fixture_site)["config"]["lang"])
+
+
+def test_article_shows_what_it_applies_to_and_when_updated(fixture_site):
+    page = html(fixture_site, "access/reset-password/")
+    assert "Applies to:" in page and "Compute &gt;= 1.0" in page
+    assert '<time datetime="2026-11-01">' in page
+
+
+def test_article_foot_has_feedback_and_ask_support(fixture_site):
+    page = html(fixture_site, "ru/access/reset-password/")
+    assert 'data-article="reset-password" data-lang="ru"' in page
+    assert 'action="/api/feedback"' in page
+    assert 'href="/ask?from=reset-password&amp;lang=ru"' in page
+    assert "Статья помогла?" in page
+
+
+def test_translations_are_linked_both_ways(fixture_site):
+    en = html(fixture_site, "access/reset-password/")
+    ru = html(fixture_site, "ru/access/reset-password/")
+    assert 'href="../../ru/access/reset-password/" hreflang="ru"' in en
+    assert 'href="../../../access/reset-password/" hreflang="en"' in ru
+
+
+def test_links_between_articles(fixture_site):
+    en = html(fixture_site, "access/reset-password/")
+    assert 'href="../two-factor/"' in en
+    assert 'href="../../outage/site-down/#status"' in en
+    assert "a draft" in en and "draft-only" not in en  # a draft is plain text
+    ru = html(fixture_site, "ru/access/reset-password/")
+    assert 'href="../../../access/two-factor/"' in ru  # no Russian two-factor: English page
+
+
+def test_class_index_groups_articles_by_topic(fixture_site):
+    page = html(fixture_site, "access/")
+    assert page.index(">Password<") < page.index("Reset a forgotten password")
+    assert page.index(">2fa<") < page.index("Set up two-factor sign-in")
+    assert "Zwei-Faktor" not in page  # other languages have their own index pages
+    assert "Zwei-Faktor-Anmeldung einrichten" in html(fixture_site, "de/access/")
+
+
+def test_navigation_lists_sections_not_articles(fixture_site):
+    home = html(fixture_site, "")
+    nav_links = re.findall(r'href="([^"]*)" class="md-nav__link', home)
+    assert {"access/", "outage/", "ru/", "de/", "uk/", "tags/", "/ask"} <= set(nav_links)
+    assert not [x for x in nav_links if x.count("/") > 1]  # never an auto-nav of every article
+    assert 'href="access/">Access and accounts</a> (2 articles)' in home  # the sections list
+    page = html(fixture_site, "outage/site-down/")
+    assert 'href="/ask" class="md-nav__link' in page  # Ask support on every page
+
+
+def test_tags_index_lists_articles(fixture_site):
+    page = html(fixture_site, "tags")
+    assert "Reset a forgotten password" in page and "Консоль недоступна" in page
+
+
+def test_language_homes_and_switcher(fixture_site):
+    assert "Справочный центр" in html(fixture_site, "ru")
+    uk = html(fixture_site, "uk/outage/site-down/")
+    assert re.search(r'href="\.\./\.\./\.\./de/" hreflang="de" class="md-select__link"', uk)
+    assert '<div lang="uk">' in uk
+
+
+def test_broken_kb_fails_the_build_naming_file_and_line(tmp_path):
+    kb = write_fixture_kb(tmp_path / "kb")
+    bad = write_article(kb, "access", "broken", **{"class": "billing"})
+    result = build_site(kb, tmp_path / "site")
+    assert result.returncode != 0
+    assert f"broken.en.md:{line_of(bad, 'class:')}: class:" in result.stderr
+    assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_real_kb_builds_with_every_article(real_site):
+    articles = load_kb(ROOT / "kb")
+    assert articles, "kb/ has no published articles"
+    locations = {d["location"].split("#", 1)[0] for d in search_docs(real_site)[1]}
+    for a in articles:
+        assert a.title in unescape(html(real_site, a.url)), a.path
+        assert a.url in locations, a.path
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "de"])
+def test_real_kb_search_finds_rarest_body_word(real_site, lang):
+    articles = [a for a in load_kb(ROOT / "kb") if a.lang == lang]
+    assert articles, f"kb/ has no {lang} articles"
+    article = articles[0]
+    words = {w for w in re.findall(r"\w{6,}", article.body.lower()) if not w.isdigit()}
+    counts = {w: len(pages_matching(real_site, w)) for w in sorted(words)}
+    rarest = min((w for w in counts if counts[w]), key=lambda w: (counts[w], w))
+    assert article.url in pages_matching(real_site, rarest)
