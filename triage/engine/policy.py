@@ -6,13 +6,16 @@ Loaded once and validated by one schema; a bad file raises PolicyError naming th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from triage.engine import policy_channels as channels
+from triage.engine.policy_channels import AlertRules, Reminders
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -86,6 +89,8 @@ class Policy:
     unknown_class: RequestClass
     required_intake: tuple[str, ...]
     decline_reasons: tuple[str, ...]
+    reminders: Reminders = field(default_factory=Reminders)
+    alerts: AlertRules = field(default_factory=AlertRules)
 
     def request_class(self, class_id: str) -> RequestClass:
         """A class by id; ``unknown`` (or anything not configured) gives the unknown class."""
@@ -198,6 +203,8 @@ class _PolicyFile(_Strict):
     unknown_class: _Unknown
     intake: _Intake
     decline_reasons: list[str] = Field(min_length=1)
+    reminders: channels.RemindersSchema = channels.RemindersSchema()
+    alerts: channels.AlertsSchema = channels.AlertsSchema()
 
 
 def _cross_check(p: _PolicyFile) -> list[tuple[str, str]]:
@@ -232,6 +239,7 @@ def _cross_check(p: _PolicyFile) -> list[tuple[str, str]]:
             errors.append((f"plans.{name}.targets", f"missing priorities: {', '.join(missing)}"))
         if extra:
             errors.append((f"plans.{name}.targets", f"unknown priorities: {', '.join(extra)}"))
+    errors += channels.cross_check(p.reminders, p.alerts, ids, prios, p.decline_reasons)
     return errors
 
 
@@ -275,6 +283,8 @@ def _build(p: _PolicyFile) -> Policy:
         unknown_class=RequestClass(u.id, u.default_priority, u.line, {"en": "Unclassified"}, {}),
         required_intake=tuple(p.intake.required),
         decline_reasons=tuple(p.decline_reasons),
+        reminders=p.reminders.build(),
+        alerts=p.alerts.build(),
     )
 
 
