@@ -250,6 +250,27 @@ def assign(
     return _change(db, policy, ref, now, fn)
 
 
+def link_article(
+    db: Database,
+    policy: Policy,
+    ref: str,
+    actor: str,
+    now: datetime,
+    article: str,
+    kind: str = "kb_link",
+    **data: Any,
+) -> TicketView:
+    """Record that an article answers the ticket (``kb_link``) or was drafted from it (internal)."""
+    if not article.strip():
+        raise InvalidField("article", "must not be empty")
+
+    def fn(t: Ticket) -> None:
+        text = f"Knowledge base: {'draft' if kind == 'kb_draft' else 'article'} {article}."
+        _log(t, now, actor, kind, message=text, data={"article": article.strip(), **data})
+
+    return _change(db, policy, ref, now, fn)
+
+
 def sla_flag(clk: Clocks, reacted: bool) -> str:
     """The flag of the target still running: ``<target>_at_risk``, ``<target>_breached`` or ''."""
     name, state = ("resolution", clk.resolution) if reacted else ("reaction", clk.reaction)

@@ -1,0 +1,123 @@
+"""What the desk knows about the knowledge base: unanswered questions and article usage (read-only).
+
+Gap questions come from four places: Ask sessions that got no suggestion above the
+self-service threshold (``low_score``), sessions that ended in a ticket (``ticket``), sessions
+whose suggestion was marked not helpful (``not_helpful``) and resolved tickets that no article
+answered (``no_article``: no event of the ticket names an article in its data, see
+``ARTICLE_KEYS``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.desk.db import Database
+from triage.desk.deflection import ArticleFeedback, QuestionSession, SessionRecord, outcome
+from triage.desk.models import Ticket
+from triage.kb.gaps import GapQuestion
+from triage.kb.review import Usage, Votes
+
+ARTICLE_KEYS = ("article", "articles")  # event data naming the article that answered
+DONE = ("resolved", "closed")
+
+
+def _low_score(row: QuestionSession, threshold: float | None) -> bool:
+    """No suggestion at all, or every suggestion scored below the threshold (when scored)."""
+    suggested = list(row.suggested or [])
+    if not suggested:
+        return True
+    scores = [s.get("score") for s in suggested if isinstance(s.get("score"), int | float)]
+    return threshold is not None and len(scores) == len(suggested) and max(scores) < threshold
+
+
+def _session_gaps(s: Session, since: datetime | None, threshold: float | None):
+    q = select(QuestionSession).where(QuestionSession.question != "")
+    if since is not None:
+        q = q.where(QuestionSession.started_at >= since)
+    unhelpful = select(ArticleFeedback.session_key).where(
+        ArticleFeedback.helpful.is_(False), ArticleFeedback.session_key.is_not(None)
+    )
+    bad = set(s.execute(unhelpful).scalars())
+    for row in s.execute(q.order_by(QuestionSession.id)).scalars():
+        source = (
+            "ticket"
+            if row.ticket_ref
+            else "not_helpful"
+            if row.key in bad and not row.solved
+            else "low_score"
+            if _low_score(row, threshold) and not row.solved
+            else None
+        )
+        if source:
+            klass = row.predicted_class or "unknown"
+            yield GapQuestion(row.question, row.lang, klass, source, row.ticket_ref, row.started_at)
+
+
+def _answered(events: list[Any]) -> bool:
+    return any(any((e.data or {}).get(k) for k in ARTICLE_KEYS) for e in events)
+
+
+def _ticket_gaps(s: Session, since: datetime | None, seen: set[str]):
+    q = select(Ticket).where(Ticket.status.in_(DONE))
+    if since is not None:
+        q = q.where(Ticket.reported_at >= since)
+    for t in s.execute(q.order_by(Ticket.id)).scalars():
+        if t.ref not in seen and t.description.strip() and not _answered(t.events):
+            at = t.resolved_at or t.reported_at
+            yield GapQuestion(t.description, t.lang, t.request_class, "no_article", t.ref, at)
+
+
+def gap_questions(
+    db: Database, since: datetime | None = None, threshold: float | None = None
+) -> list[GapQuestion]:
+    """Every unanswered question since a moment (all when None), sessions first."""
+    with db.read() as s:
+        found = list(_session_gaps(s, since, threshold))
+        refs = {q.ref for q in found if q.ref}
+        return found + list(_ticket_gaps(s, since, refs))
+
+
+def votes(db: Database) -> list[Votes]:
+    """Helpful / not helpful answers per article and language."""
+    from triage.desk.deflection import feedback_counts
+
+    return [Votes(c.article, c.lang, c.helpful, c.not_helpful) for c in feedback_counts(db)]
+
+
+def _record(row: QuestionSession) -> SessionRecord:
+    solved = row.solved_at if row.solved else None
+    return SessionRecord("", row.lang, row.started_at, 1, solved, row.ticket_at)
+
+
+def _article_id(page: str | None) -> list[str]:
+    """The article id of a site page path (``[<lang>/]<class>/<id>/``), or of an id."""
+    parts = [p for p in (page or "").split("?")[0].split("/") if p]
+    return parts[-1:] if parts else []
+
+
+def usage(db: Database, now: datetime, since: datetime | None = None) -> list[Usage]:
+    """Per article: sessions that opened it, deflections it made, tickets filed after it."""
+    q = select(QuestionSession)
+    if since is not None:
+        q = q.where(QuestionSession.started_at >= since)
+    opened: Counter[str] = Counter()
+    deflected: Counter[str] = Counter()
+    before_ticket: Counter[str] = Counter()
+    with db.read() as s:
+        for row in s.execute(q).scalars():
+            seen = list(dict.fromkeys([*(row.opened or []), *_article_id(row.came_from)]))
+            opened.update(seen)
+            if row.ticket_ref:
+                before_ticket.update(seen)
+            if row.solved_article and outcome(_record(row), now):
+                deflected[row.solved_article] += 1
+    names = set(opened) | set(deflected)
+    return sorted(
+        (Usage(a, opened[a], deflected[a], before_ticket[a]) for a in names),
+        key=lambda u: u.article,
+    )
