@@ -11,8 +11,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from triage.desk import lifecycle
+from triage.desk.db import Database
+from triage.desk.models import Ticket
 from triage.desk.sla import Pause, SlaState, sla_state
+from triage.desk.tokens import token_matches
 from triage.engine.policy import Policy
 
 
@@ -187,3 +192,25 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def _load(session: Any, ref: str) -> Ticket | None:
+    return session.execute(select(Ticket).where(Ticket.ref == ref)).scalar_one_or_none()
+
+
+def find_staff_view(db: Database, policy: Policy, ref: str, now: datetime) -> TicketView | None:
+    """The staff view of a ticket by ref, or None."""
+    with db.read() as s:
+        ticket = _load(s, ref)
+        return staff_view(ticket, policy, now) if ticket else None
+
+
+def find_customer_view(
+    db: Database, policy: Policy, ref: str, token: str | None, now: datetime
+) -> CustomerView | None:
+    """The customer view when ref and tracking token match; None otherwise (no difference)."""
+    with db.read() as s:
+        ticket = _load(s, ref)
+        if ticket is None or not token_matches(token, ticket.token_hash):
+            return None
+        return customer_view(ticket, policy, now)

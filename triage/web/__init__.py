@@ -37,7 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.extensions["triage"] = Services(app.config)
 
-    from triage.web import site
+    from triage.web import api, site
 
+    api.init_app(app)  # before the site: its catch-all route must not shadow /api/
     app.register_blueprint(site.bp)
     return app

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from triage.desk.db import Database, open_database
 from triage.engine.policy import Policy, load_policy
 
 
@@ -20,6 +21,11 @@ class Services:
     def policy(self) -> Policy:
         """The validated policy (PolicyError stops the app with the key named)."""
         return load_policy(Path(self.config["POLICY_FILE"]))
+
+    @cached_property
+    def db(self) -> Database:
+        """The desk database named by DATABASE_URL (opened per process, after any fork)."""
+        return open_database(str(self.config["DATABASE_URL"]))
 
 
 def services() -> Services:
