@@ -4,8 +4,8 @@ Method: word 1-2-gram and character 2-5-gram TF-IDF (sublinear) in a FeatureUnio
 class-balanced linear SVM; its scores become probabilities by temperature scaling fitted on
 validation rows. It abstains (class ``unknown``) when the top probability times the cosine
 similarity to the nearest training question of that class is below a threshold chosen on
-validation data (see ``triage.engine.abstain``). Priority: a logistic regression over the same
-text features plus the class (one-hot), trained on the ``priority`` labels.
+validation data (see ``triage.engine.abstain``). Priority: a linear SVM (sigmoid-calibrated) over
+the same text features plus the class (one-hot), trained on the ``priority`` labels.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
@@ -66,7 +66,7 @@ class Classifier:
     pipeline: Pipeline
     train_matrix: sp.csr_matrix  # features of the training questions (for similarity)
     train_labels: np.ndarray  # class index of each training row
-    priority_model: LogisticRegression | None
+    priority_model: CalibratedClassifierCV | None
     metadata: dict
     _names: np.ndarray | None = field(default=None, repr=False, compare=False)
     _by_feature: sp.csr_matrix | None = field(default=None, repr=False, compare=False)
@@ -285,13 +285,15 @@ def _calibrate(classes, gold, decisions, sims, keep) -> dict:
     }
 
 
-def _priority_model(examples, matrix, classes, defaults) -> LogisticRegression | None:
-    """Logistic regression on text features plus the true class; None without two priorities."""
+def _priority_model(examples, matrix, classes, defaults) -> CalibratedClassifierCV | None:
+    """Linear SVM on text features plus the true class, calibrated (sigmoid, CV on the rows)."""
     prios = np.array([e.priority or defaults.get(e.label, "") for e in examples])
     rows = np.flatnonzero(prios != "")
-    if len(set(prios[rows])) < 2:
+    counts = np.unique(prios[rows], return_counts=True)[1]
+    if len(counts) < 2 or counts.min() < 2:
         return None
     index = {k: i for i, k in enumerate(classes)}
     cls = np.array([index[examples[i].label] for i in rows])
-    model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
+    svm = LinearSVC(C=0.5, class_weight="balanced")
+    model = CalibratedClassifierCV(svm, cv=int(min(3, counts.min())), method="sigmoid")
     return model.fit(_with_class(matrix[rows], cls, len(classes)), prios[rows])

@@ -33,9 +33,12 @@ class Example:
     article: str = ""
 
 
-def example_from(row: dict, path: Path | str = "<row>", line: int = 1) -> Example:
+def example_from(
+    row: dict, path: Path | str = "<row>", line: int = 1, default_label: str | None = None
+) -> Example:
     """An Example from one row dict (``label`` or ``class``), or a DataError naming the line."""
-    text, label = row.get("text"), row.get("label", row.get("class"))
+    text = row.get("text")
+    label = row.get("label", row.get("class")) or default_label
     if not isinstance(text, str) or not text.strip():
         raise DataError(path, line, "missing or empty 'text'")
     if not isinstance(label, str) or not label.strip():
@@ -50,8 +53,11 @@ def example_from(row: dict, path: Path | str = "<row>", line: int = 1) -> Exampl
     )
 
 
-def read_examples(path: Path) -> list[Example]:
-    """The rows of a JSONL or CSV file (chosen by suffix) as Examples; DataError when bad."""
+def read_examples(path: Path, default_label: str | None = None) -> list[Example]:
+    """The rows of a JSONL or CSV file (chosen by suffix) as Examples; DataError when bad.
+
+    default_label: the label of rows without one (e.g. "oos" for out-of-scope texts).
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(path, 0, "no such file")
@@ -60,7 +66,7 @@ def read_examples(path: Path) -> list[Example]:
         rows: Iterable[tuple[int, dict]] = enumerate(csv.DictReader(text.splitlines()), 2)
     else:
         rows = _jsonl_rows(text, path)
-    examples = [example_from(row, path, line) for line, row in rows]
+    examples = [example_from(row, path, line, default_label) for line, row in rows]
     if not examples:
         raise DataError(path, 0, "no rows")
     return examples
