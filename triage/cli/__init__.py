@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from triage import __version__
-from triage.cli import desk, evaluation, kb, model, sla, web
+from triage.cli import evaluation, kb, model, sla
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,8 +18,3 @@ main.add_command(kb.kb)
 main.add_command(evaluation.eval_group)
 main.add_command(sla.sla)
 main.add_command(model.train_command)
-main.add_command(desk.users)
-main.add_command(desk.tickets)
-main.add_command(desk.desk)
-main.add_command(desk.db_group)
-main.add_command(web.serve)
