@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from triage import __version__
-from triage.cli import evaluation, kb, model, sla
+from triage.cli import evaluation, kb, model, search, sla
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,3 +18,4 @@ main.add_command(kb.kb)
 main.add_command(evaluation.eval_group)
 main.add_command(sla.sla)
 main.add_command(model.train_command)
+main.add_command(search.index_command)
