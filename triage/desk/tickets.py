@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from triage.desk import lifecycle
+from triage.desk import lifecycle, outbox
 from triage.desk.db import Database
 from triage.desk.intake import Classified, Filed, Intake, InvalidField, TicketNotFound, validate
 from triage.desk.lifecycle import TicketState
@@ -97,6 +97,7 @@ def file_ticket(
         _file_events(t, now, intake, decided, missing)
         _refresh_dues(t, policy, now)
         s.add(t)
+        outbox.on_events(s, t, t.events, now, token)  # the confirmation, sent by a mail worker
     return Filed(t.ref, token, status, t.request_class, t.priority, line, t.reaction_due, missing)
 
 
@@ -123,8 +124,10 @@ def _change(
         ticket = s.execute(query).scalar_one_or_none()
         if ticket is None:
             raise TicketNotFound(ref)
+        seen = len(ticket.events)
         fn(ticket)
         _refresh_dues(ticket, policy, now)
+        outbox.on_events(s, ticket, ticket.events[seen:], now)  # emails these events owe
         s.flush()
         return staff_view(ticket, policy, now)
 
