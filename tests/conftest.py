@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.dbfixtures import db, db_url, pg_server  # noqa: F401 - fixtures: sqlite + postgresql
+from tests.web.staff_fixtures import (  # noqa: F401 - fixtures of the staff console
+    staff_app,
+    staff_desk,
+    staff_desk_url,
+)
 from triage.engine.policy import Policy, load_policy
 
 ROOT = Path(__file__).resolve().parent.parent

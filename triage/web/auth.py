@@ -1,0 +1,145 @@
+"""Staff sign-in: Flask-Login sessions over the desk's users, with safe cookie settings.
+
+Passwords are checked by the desk (scrypt hashes); a wrong name or password gets one generic
+message; sign-in attempts are rate-limited per address. Cookies are HttpOnly and SameSite=Lax,
+and Secure unless the public address is plain HTTP on this machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from triage.desk.users import by_name, by_password
+from triage.web.api import limiter
+from triage.web.services import services
+from triage.web.staff_forms import LoginForm, PostForm
+from triage.web.staff_roles import may
+
+bp = Blueprint("auth", __name__, url_prefix="/staff")
+login_manager = LoginManager()
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+WRONG = "Wrong name or password."
+
+
+@dataclass(frozen=True, eq=True)
+class Member(UserMixin):
+    """A signed-in staff member (the session keeps the name only)."""
+
+    name: str
+    role: str
+
+    def get_id(self) -> str:
+        """The key kept in the session."""
+        return self.name
+
+
+@login_manager.user_loader
+def _load(name: str) -> Member | None:
+    staff = by_name(services().db, name)
+    return Member(staff.name, staff.role) if staff else None
+
+
+def secure_cookies(public_url: str) -> bool:
+    """Whether cookies must be Secure: always, except plain HTTP on this machine."""
+    url = urlsplit(public_url)
+    return not (url.scheme == "http" and url.hostname in LOCAL_HOSTS)
+
+
+def init_app(app: Flask) -> None:
+    """Install the login manager, the cookie settings and the sign-in pages."""
+    secure = secure_cookies(str(app.config.get("PUBLIC_URL", "")))
+    for key, value in {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "RATELIMIT_LOGIN": "10 per minute",
+    }.items():
+        if app.config.get(key) == app.default_config.get(key):  # Flask presets SESSION_*
+            app.config[key] = value
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to use the staff console."
+    login_manager.session_protection = "strong"
+    app.register_blueprint(bp)
+
+
+@bp.app_context_processor
+def _layout() -> dict:
+    """What the console layout needs: the sign-out form."""
+    return {"logout_form": PostForm()} if request.path.startswith("/staff") else {}
+
+
+def member() -> Member:
+    """The signed-in member (views behind ``allowed`` only)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def allowed(part: str) -> Callable:
+    """Decorate a view: sign-in required (else the login page), and the role's right (else 403)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not may(current_user.role, part):
+                abort(403, description=f"Your role ({current_user.role}) does not allow this.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _next_url() -> str:
+    """Where to go after signing in: a console path from ``next``, else the queue."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/staff"):
+        return url_for("staff.queue")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login():
+    """The sign-in form; a wrong name or password gets one generic message (401)."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        staff = by_password(services().db, form.name.data.strip(), form.password.data)
+        if staff is not None:
+            login_user(Member(staff.name, staff.role))
+            return redirect(_next_url())
+        flash(WRONG, "error")
+        return render_template("staff/login.html", form=form), 401
+    if request.method == "POST":
+        return render_template("staff/login.html", form=form), 400
+    return render_template("staff/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (a form post, so it carries the CSRF token)."""
+    if PostForm().validate_on_submit():
+        logout_user()
+        flash("Signed out.", "info")
+    return redirect(url_for("auth.login"))

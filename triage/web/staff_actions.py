@@ -1,0 +1,182 @@
+"""What each staff console form does to a ticket, through the desk's only writer.
+
+Each handler takes the validated form, the ticket's staff view, the member's name and the
+moment, and returns the message to flash. Illegal moves raise the desk's IllegalTransition or
+InvalidField, which the view shows; nothing is changed then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_wtf import FlaskForm
+
+from triage.desk import lifecycle, tickets
+from triage.desk.views import TicketView
+from triage.web import staff_forms as forms
+from triage.web.services import services
+
+#: Status actions whose reason the console asks for (defer and decline take a coded one).
+REASON_REQUIRED = frozenset({"wait_third_party", "resolve", "close", "reopen", "defer", "decline"})
+
+ANSWER_TEXT = {
+    "en": "This article answers your request: {title}\n{url}\n"
+    "If it does not solve the problem, reply here and we will continue.",
+    "ru": "Ответ на ваш запрос — в этой статье: {title}\n{url}\n"
+    "Если она не решает проблему, ответьте здесь, и мы продолжим.",
+    "uk": "Відповідь на ваш запит — у цій статті: {title}\n{url}\n"
+    "Якщо вона не розв'язує проблему, відповідайте тут, і ми продовжимо.",
+    "de": "Dieser Artikel beantwortet Ihre Anfrage: {title}\n{url}\n"
+    "Falls er das Problem nicht löst, antworten Sie hier, und wir machen weiter.",
+}
+ASK_MORE = {
+    "en": "Please send us more details: ",
+    "ru": "Пожалуйста, пришлите больше подробностей: ",
+    "uk": "Будь ласка, надішліть більше подробиць: ",
+    "de": "Bitte senden Sie uns weitere Angaben: ",
+}
+
+
+class Refused(ValueError):
+    """A form that passed validation but asks for something the console will not do."""
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A console action: its form, whether it is line-bound work or a note, and what it does."""
+
+    form: type[FlaskForm]
+    part: str
+    run: Callable[[FlaskForm, TicketView, str, datetime], str]
+
+
+def missing_fields(view: TicketView) -> tuple[str, ...]:
+    """The policy's required intake fields the ticket still lacks."""
+    values = {k: getattr(view, k, "") for k in ("module", "version", "description", "contact")}
+    return lifecycle.missing_intake(values, services().policy.required_intake)
+
+
+def ask_template(view: TicketView) -> str:
+    """The information request prefilled for the ticket: what is missing, in its language."""
+    missing = missing_fields(view)
+    if missing:
+        return lifecycle.intake_request(missing, view.lang)
+    return ASK_MORE.get(view.lang, ASK_MORE["en"])
+
+
+def article_link(url: str) -> str:
+    """An absolute link to a help-site page from its site path."""
+    base = str(current_app.config.get("PUBLIC_URL", "")).rstrip("/")
+    return f"{base}/{url.lstrip('/')}"
+
+
+def _db():
+    s = services()
+    return s.db, s.policy
+
+
+def note(form, view: TicketView, actor: str, now: datetime) -> str:
+    """An internal note."""
+    tickets.comment(*_db(), view.ref, actor, now, form.message.data, public=False)
+    return "Note added."
+
+
+def reply(form, view: TicketView, actor: str, now: datetime) -> str:
+    """A message the customer sees."""
+    tickets.comment(*_db(), view.ref, actor, now, form.message.data, public=True)
+    return "Reply sent to the customer."
+
+
+def ask_info(form, view: TicketView, actor: str, now: datetime) -> str:
+    """Ask the customer for information: waiting_customer, the SLA clock pauses."""
+    message = form.message.data.strip()
+    tickets.transition(
+        *_db(),
+        view.ref,
+        "wait_customer",
+        actor,
+        now,
+        reason="information requested",
+        message=message,
+    )
+    return "Information requested; the ticket waits for the customer and its SLA clock pauses."
+
+
+def answer(form, view: TicketView, actor: str, now: datetime) -> str:
+    """Send an article's link as the answer and resolve, pending the customer's confirmation."""
+    if view.status != "new" and "resolve" not in view.allowed_actions:
+        raise lifecycle.IllegalTransition(
+            view.status, "resolve", f"cannot answer a ticket that is {view.status}"
+        )
+    db, policy = _db()
+    if view.status == "new":
+        tickets.transition(db, policy, view.ref, "open", actor, now)
+    text = ANSWER_TEXT.get(view.lang, ANSWER_TEXT["en"])
+    message = text.format(title=form.title.data.strip(), url=article_link(form.url.data))
+    tickets.transition(
+        db,
+        policy,
+        view.ref,
+        "resolve",
+        actor,
+        now,
+        reason="answered from the knowledge base",
+        message=message,
+    )
+    return "Answer sent; the ticket is resolved until the customer confirms or replies."
+
+
+def status(form, view: TicketView, actor: str, now: datetime) -> str:
+    """A lifecycle action; defer and decline take a reason from the policy."""
+    action = form.action.data
+    reason = (form.reason.data or "").strip()
+    if action in lifecycle.CODED_REASON:
+        reason = form.coded_reason.data or ""
+        if reason not in services().policy.decline_reasons:
+            raise Refused(f"{action.replace('_', ' ')} needs one of the policy's reasons")
+    elif action in REASON_REQUIRED and not reason:
+        raise Refused(f"{action.replace('_', ' ')} needs a reason")
+    new = tickets.transition(*_db(), view.ref, action, actor, now, reason=reason or None)
+    return f"Status is now {new.status.replace('_', ' ')}."
+
+
+def escalate(form, view: TicketView, actor: str, now: datetime) -> str:
+    """One line up or down, with a reason."""
+    steps = 1 if form.direction.data == "up" else -1
+    new = tickets.escalate(*_db(), view.ref, actor, now, form.reason.data.strip(), steps=steps)
+    return f"Moved from {view.line} to {new.line}."
+
+
+def correct_class(form, view: TicketView, actor: str, now: datetime) -> str:
+    """Correct the class; the ticket follows the class to its line."""
+    new = tickets.correct_class(*_db(), view.ref, actor, now, form.value.data, form.reason.data)
+    return f"Class set to {new.request_class}; the ticket is on {new.line}."
+
+
+def correct_priority(form, view: TicketView, actor: str, now: datetime) -> str:
+    """Correct the priority; the customer is told the reason."""
+    reason = form.reason.data.strip()
+    new = tickets.correct_priority(*_db(), view.ref, actor, now, form.value.data, reason)
+    return f"Priority set to {new.priority}; the customer sees the reason."
+
+
+def assign_me(form, view: TicketView, actor: str, now: datetime) -> str:
+    """Take the ticket."""
+    tickets.assign(*_db(), view.ref, actor, now, actor)
+    return f"Assigned to {actor}."
+
+
+HANDLERS: dict[str, Handler] = {
+    "note": Handler(forms.NoteForm, "note", note),
+    "reply": Handler(forms.NoteForm, "act", reply),
+    "ask": Handler(forms.AskInfoForm, "act", ask_info),
+    "answer": Handler(forms.AnswerForm, "act", answer),
+    "status": Handler(forms.StatusForm, "act", status),
+    "escalate": Handler(forms.EscalateForm, "act", escalate),
+    "class": Handler(forms.ClassForm, "act", correct_class),
+    "priority": Handler(forms.PriorityForm, "act", correct_priority),
+    "assign": Handler(forms.PostForm, "act", assign_me),
+}

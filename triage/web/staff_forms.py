@@ -1,0 +1,120 @@
+"""The staff console's forms: every form is a FlaskForm, so every post carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from triage.desk.intake import LIMITS
+from triage.desk.lifecycle import ACTIONS
+
+try:  # WTForms >= 3.3 wants SelectChoice; older releases take (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def options(pairs) -> list:
+    """Select options from (value, label) pairs, in the form this WTForms expects."""
+    pairs = [(p, p.replace("_", " ")) if isinstance(p, str) else p for p in pairs]
+    return [SelectChoice(v, label) if SelectChoice else (v, label) for v, label in pairs]
+
+
+REASON = [DataRequired("A reason is required."), Length(max=2000)]
+MESSAGE = [DataRequired("The message must not be empty."), Length(max=20000)]
+
+
+class LoginForm(FlaskForm):
+    """Sign in with name and password."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Sign in")
+
+
+class PostForm(FlaskForm):
+    """A button that only posts (logout, assign to me): the CSRF token is the whole form."""
+
+    submit = SubmitField("Go")
+
+
+class NoteForm(FlaskForm):
+    """An internal note, or a reply the customer sees."""
+
+    message = TextAreaField("Message", validators=MESSAGE)
+    submit = SubmitField("Add")
+
+
+class AskInfoForm(FlaskForm):
+    """Ask the customer for information: the ticket waits on them, its clock pauses."""
+
+    message = TextAreaField("Message to the customer", validators=MESSAGE)
+    submit = SubmitField("Ask for information")
+
+
+class AnswerForm(FlaskForm):
+    """Answer with a suggested article: its link goes to the customer, the ticket is resolved."""
+
+    url = HiddenField(validators=[DataRequired(), Length(max=500), Regexp(r"^/?[\w./-]*$")])
+    title = HiddenField(validators=[DataRequired(), Length(max=300)])
+    submit = SubmitField("Answer with this article")
+
+
+class StatusForm(FlaskForm):
+    """A lifecycle action with its reason (a coded one for defer and decline)."""
+
+    action = SelectField("Action", choices=options(ACTIONS))
+    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
+    coded_reason = SelectField("Reason code", choices=options([("", "")]), validate_choice=False)
+    submit = SubmitField("Apply")
+
+
+class EscalateForm(FlaskForm):
+    """Move the ticket one line up or down, with a reason."""
+
+    direction = SelectField(
+        "Direction", choices=options([("up", "Escalate"), ("down", "De-escalate")])
+    )
+    reason = StringField("Reason", validators=REASON)
+    submit = SubmitField("Move")
+
+
+class ClassForm(FlaskForm):
+    """Correct the request class (the ticket moves to the class's line)."""
+
+    value = SelectField("Class", validate_choice=False)
+    reason = StringField("Reason", validators=REASON)
+    submit = SubmitField("Correct class")
+
+
+class PriorityForm(FlaskForm):
+    """Correct the priority; the reason is shown to the customer."""
+
+    value = SelectField("Priority", validate_choice=False)
+    reason = StringField("Reason (shown to the customer)", validators=REASON)
+    submit = SubmitField("Correct priority")
+
+
+class PhoneTicketForm(FlaskForm):
+    """A request taken on the phone: the intake fields, filed with channel ``phone``."""
+
+    contact = StringField(
+        "Caller's contact (email or phone)", validators=[DataRequired(), Length(max=320)]
+    )
+    module = StringField("Module", validators=[Length(max=LIMITS["module"])])
+    version = StringField("Version", validators=[Length(max=LIMITS["version"])])
+    description = TextAreaField(
+        "Description", validators=[DataRequired(), Length(max=LIMITS["description"])]
+    )
+    steps = TextAreaField("Steps to reproduce", validators=[Length(max=LIMITS["steps"])])
+    lang = SelectField("Language", validate_choice=False)
+    priority = SelectField("Priority the caller gives", validate_choice=False)
+    submit = SubmitField("File ticket")
