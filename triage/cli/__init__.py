@@ -6,6 +6,7 @@ import click
 
 from triage import __version__
 from triage.cli import evaluation, kb, model, search, sla
+from triage.cli import writers as writers  # noqa: F401 - adds kb gaps|review|draft|link
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,7 +10,8 @@ answered (``no_article``: no event of the ticket names an article in its data, s
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from dataclasses import asdict
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from triage.desk.db import Database
 from triage.desk.deflection import ArticleFeedback, QuestionSession, SessionRecord, outcome
 from triage.desk.models import Ticket
+from triage.kb import review
 from triage.kb.gaps import GapQuestion
 from triage.kb.review import Usage, Votes
 
@@ -121,3 +123,21 @@ def usage(db: Database, now: datetime, since: datetime | None = None) -> list[Us
         (Usage(a, opened[a], deflected[a], before_ticket[a]) for a in names),
         key=lambda u: u.article,
     )
+
+
+def review_lists(
+    db: Database, articles: list[Any], now: datetime, today: date, min_votes: int, top: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The writers' review lists (helpfulness, deflections, overdue, before tickets) as rows."""
+    v, u = votes(db), usage(db, now)
+    ranked = review.by_helpfulness(v, min_votes)
+    return {
+        "most_helpful": [asdict(r) for r in ranked[:top]],
+        "least_helpful": [asdict(r) for r in review.least_helpful(v, min_votes)[:top]],
+        "most_deflections": [asdict(r) for r in review.by_deflections(u)[:top]],
+        "before_tickets": [asdict(r) for r in review.before_tickets(u)[:top]],
+        "overdue": [
+            {**asdict(r), "review_by": r.review_by.isoformat()}
+            for r in review.overdue(articles, today)[:top]
+        ],
+    }
