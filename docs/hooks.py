@@ -80,7 +80,7 @@ def _nav(nav: list, sections: list[Section], counts: dict[str, dict[str, int]]) 
 
 
 def on_config(config):
-    """Check and load the knowledge base; fill the nav and the language selector."""
+    """Check and load the knowledge base; fill the nav with its sections and languages."""
     root, kb_dir, policy_file = _paths(config)
     if not kb_dir.is_dir():
         raise PluginError(f"{kb_dir}: no such knowledge-base folder (see FRONTLINE_KB_DIR)")
@@ -97,12 +97,10 @@ def on_config(config):
     counts = counts_by_lang(articles)
     _state.clear()
     _state.update(kb_dir=kb_dir, articles=articles, sections=sections, counts=counts)
+    # Languages are switched per article and through the nav, not with material's
+    # extra.alternate: its script turns every link into another language's folder into
+    # "this page in that language", which breaks search results and translation links.
     config.nav = _nav(config.nav, sections, counts)
-    langs = [lang for lang in LANGS if lang == DEFAULT_LANG or lang in counts]
-    config.extra["alternate"] = [
-        {"name": LANG_NAMES[lang], "link": home_uri(lang).removesuffix("index.md"), "lang": lang}
-        for lang in langs
-    ]
     log.info("knowledge base %s: %d published articles", kb_dir, len(articles))
     return config
 

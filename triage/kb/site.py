@@ -200,7 +200,7 @@ def sections_list(lang: str, sections: Iterable[Section], counts: Mapping[str, i
         n = counts.get(s.id, 0)
         if n:
             link = relative(here, index_uri(s.id, lang))
-            lines.append(f"- [{s.name(lang)}]({link}) ({n} {ui['count']}): {s.description(lang)}")
+            lines.append(f"- [{s.name(lang)}]({link}) ({ui['count']}: {n}): {s.description(lang)}")
     return "\n".join(lines) or ui["empty"]
 
 
