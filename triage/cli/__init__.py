@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from triage import __version__
-from triage.cli import evaluation, kb, model, search, sla
+from triage.cli import desk, evaluation, kb, model, search, sla, web
 from triage.cli import writers as writers  # noqa: F401 - adds kb gaps|review|draft|link
 
 
@@ -19,4 +19,9 @@ main.add_command(kb.kb)
 main.add_command(evaluation.eval_group)
 main.add_command(sla.sla)
 main.add_command(model.train_command)
+main.add_command(desk.users)
+main.add_command(desk.tickets)
+main.add_command(desk.desk)
+main.add_command(desk.db_group)
+main.add_command(web.serve)
 main.add_command(search.index_command)

@@ -37,6 +37,22 @@ def remaining_hours(now: datetime, due: datetime, policy: Policy) -> float:
     return -round(business_seconds(due, now, policy.calendar) / 3600, 3)
 
 
+def _item(t: Ticket, policy: Policy, now: datetime) -> QueueItem:
+    due = t.due_at
+    return QueueItem(
+        ref=t.ref,
+        status=t.status,
+        request_class=t.request_class,
+        priority=t.priority,
+        line=t.line,
+        assignee=t.assignee,
+        reported_at=t.reported_at,
+        due_at=due,
+        remaining_hours=remaining_hours(now, due, policy),
+        sla_flag=t.sla_flag,
+    )
+
+
 def queue(
     db: Database,
     policy: Policy,
@@ -52,19 +68,23 @@ def queue(
         query = query.where(Ticket.line == line)
     query = query.order_by(Ticket.due_at, Ticket.reported_at, Ticket.id).limit(limit)
     with db.read() as s:
-        rows = s.execute(query.execution_options(populate_existing=True)).scalars().all()
-        return [
-            QueueItem(
-                t.ref,
-                t.status,
-                t.request_class,
-                t.priority,
-                t.line,
-                t.assignee,
-                t.reported_at,
-                t.due_at,
-                remaining_hours(now, t.due_at, policy),
-                t.sla_flag,
-            )  # fmt: skip
-            for t in rows
-        ]
+        return [_item(t, policy, now) for t in s.execute(query).scalars()]
+
+
+def listing(
+    db: Database,
+    policy: Policy,
+    now: datetime,
+    status: str | None = None,
+    line: str | None = None,
+    limit: int = 100,
+) -> list[QueueItem]:
+    """Tickets of any status for admins, newest first, optionally of one status and line."""
+    query = select(Ticket)
+    if status:
+        query = query.where(Ticket.status == status)
+    if line:
+        query = query.where(Ticket.line == line)
+    query = query.order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(limit)
+    with db.read() as s:
+        return [_item(t, policy, now) for t in s.execute(query).scalars()]

@@ -1,0 +1,57 @@
+"""``triage serve``: migrate the database, then run the app under gunicorn (sync workers)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+import click
+
+from triage.cli import common
+from triage.cli.desk import safe_url
+from triage.desk import db as desk_db
+
+
+def gunicorn_argv(host: str, port: int, workers: int, timeout: int = 30) -> list[str]:
+    """The gunicorn command line serving the application factory."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        str(timeout),
+        "--graceful-timeout",
+        "10",
+        "triage.web:create_app()",
+    ]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Gunicorn workers."
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the help site at / and the API at /api/ with gunicorn (migrates the database first)."""
+    cfg = common.config()
+    common.policy(cfg)  # refuse to start on a broken policy, with the key named
+    url = str(cfg["DATABASE_URL"])
+    try:
+        revision = desk_db.upgrade(url)
+    except Exception as exc:  # any driver error: say which database, then stop
+        raise click.ClickException(f"cannot migrate {safe_url(url)}: {exc}") from None
+    if importlib.util.find_spec("gunicorn") is None:
+        raise click.ClickException("gunicorn is not installed: pip install gunicorn")
+    click.echo(f"database {safe_url(url)} at revision {revision}")
+    click.echo(f"serving http://{host}:{port}/ with {workers} gunicorn worker(s); Ctrl-C stops")
+    sys.stdout.flush()
+    argv = gunicorn_argv(host, port, workers)
+    os.execv(argv[0], argv)
