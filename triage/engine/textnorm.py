@@ -69,7 +69,7 @@ UK_STOPWORDS = frozenset(
     яка яке які є був була було були буде бути може можна треба має мати""".split()
 )
 
-_MD_DROP = re.compile(r"^\s*(```|~~~).*$|<[^>]+>", re.M)
+_MD_DROP = re.compile(r"^\s*(```|~~~).*$|</?[A-Za-z][^<>]*>", re.M)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKS = re.compile(
     r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)|[*`~]+|^\s*\|?[-:| ]{3,}\|?\s*$", re.M
