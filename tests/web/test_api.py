@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.web.ask_fixtures import engine_dirs  # noqa: F401 - fixture: tiny real engine
 from triage.desk.db import open_database
 from triage.desk.users import add_user
 from triage.web import create_app
@@ -21,20 +22,23 @@ TICKET = {
 }
 
 
+def make_app(db_url: str, dirs: dict[str, str], **config):
+    """An app on the database with the given engine folders, rate limits off, clock pinned."""
+    base = {
+        "TESTING": True,
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "test",
+        "RATELIMIT_ENABLED": False,
+        "NOW": NOW,
+        "PUBLIC_URL": "http://help.example",
+    }
+    return create_app({**base, **dirs, **config})
+
+
 @pytest.fixture
-def app(db_url, tmp_path):
-    """An app on a fresh database with rate limits off and the clock pinned."""
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": db_url,
-            "SECRET_KEY": "test",
-            "RATELIMIT_ENABLED": False,
-            "NOW": NOW,
-            "MODEL_DIR": str(tmp_path / "no-model"),
-            "INDEX_DIR": str(tmp_path / "no-index"),
-        }
-    )
+def app(db_url, engine_dirs):  # noqa: F811 - fixture
+    """An app on a fresh database with the tiny real engine (tests/web/ask_fixtures.py)."""
+    return make_app(db_url, engine_dirs)
 
 
 @pytest.fixture
@@ -64,8 +68,37 @@ def file(client, **overrides) -> dict:
     return r.json
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "klass"),
+    [
+        ("I forgot my password and cannot sign in", "en", "access"),
+        ("не могу войти в личный кабинет, забыл пароль", "ru", "access"),
+        ("the whole site is down for everyone", "en", "outage"),
+    ],
+)
+def test_triage_returns_the_decision(client, question, lang, klass):
+    r = client.post("/api/triage", json={"question": question})
+    assert r.status_code == 200, r.json
+    d = r.json
+    assert (d["request_class"], d["lang"]) == (klass, lang)
+    assert d["line"] and d["priority"] and abs(sum(d["probabilities"].values()) - 1) < 0.01
+    prefix = "" if lang == "en" else f"{lang}/"  # site paths: English has no language prefix
+    assert d["suggestions"][0]["url"].startswith(f"{prefix}{klass}/")
+    assert d["suggestions"][0]["request_class"] == klass
+
+
+def test_triage_without_model_is_503_but_tickets_are_still_filed(db_url, tmp_path, engine_dirs):  # noqa: F811,E501
+    dirs = {**engine_dirs, "MODEL_DIR": str(tmp_path / "none")}
+    client = make_app(db_url, dirs).test_client()
+    r = client.post("/api/triage", json={"question": "hello"})
+    assert r.status_code == 503 and "triage train" in r.json["error"]["message"]
+    filed = file(client)
+    assert (filed["class"], filed["priority"]) == ("unknown", "medium")
+
+
 def test_file_and_track(client):
     filed = file(client)
+    assert (filed["class"], filed["priority"]) == ("access", "medium")  # engine: sign-in problem
     assert filed["ref"] == "SUP-000001" and filed["status"] == "new" and filed["missing"] == []
     assert filed["token"] in filed["tracking_url"] and filed["reaction_due"].startswith("2026-")
     r = client.get(f"/api/tickets/{filed['ref']}?token={filed['token']}")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -54,8 +54,19 @@ def triage_question():
     data = body()
     question = text(data, "question", required=True, max_len=5000)
     lang = text(data, "lang", choices=services().policy.languages)
-    decision = services().engine.decide(question, lang=lang)
+    decision = _engine().decide(question, lang=lang)
     return reply(decision.to_dict())
+
+
+def _engine():
+    """The engine, or 503 with what to build when the model or the index is missing."""
+    from triage.engine.indexdir import IndexMissing
+    from triage.engine.model_store import ModelError
+
+    try:
+        return services().engine
+    except (ModelError, IndexMissing) as exc:
+        abort(503, description=str(exc))
 
 
 def _classify(question: str, lang: str | None) -> tuple[Classified, str]:

@@ -44,7 +44,7 @@ def _is_api() -> bool:
 def _http(exc: HTTPException):
     if not _is_api():
         return exc
-    message = exc.description if exc.code in (400, 404, 413, 429) else None
+    message = exc.description if exc.code in (400, 404, 413, 429, 503) else None
     if exc.code == 429:
         message = f"Too many requests (limit {exc.description}); retry later."
     if exc.code == 404 and request.blueprint not in ("api", "api_staff"):
