@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.channels.conftest import mail_config
 from tests.dbfixtures import fresh_url
 from triage.channels.mail_out import send_pending
-from triage.desk import tickets
+from triage.desk import reminders, tickets
 from triage.desk.channel_models import OutboxMessage
 from triage.desk.db import open_database
 from triage.desk.intake import Classified, Intake
@@ -177,3 +177,36 @@ def test_two_senders_on_postgresql_never_send_twice(request, tmp_path, policy, s
     assert {r.claimed_by for r in rows} == {"w1", "w2"}  # both took part
     for db in dbs:
         db.dispose()
+
+
+def test_reminder_and_closing_notice(db, policy, sink):
+    handler, port = sink
+    waiting = Intake(description="Пароль не подходит", contact="ivan@example.com", lang="ru")
+    ref = tickets.file_ticket(db, policy, waiting, DECIDED, MON_9).ref
+    wed, dec_7 = MON_9 + timedelta(days=2), MON_9 + timedelta(days=14)
+    reminders.run(db, policy, wed)
+    send_pending(db, policy, mail_config(port), wed)
+    reminders.run(db, policy, dec_7)
+    send_pending(db, policy, mail_config(port), dec_7)
+    subjects = [m["Subject"] for m in handler.messages]
+    assert subjects == [
+        f"[{ref}] Мы получили ваше обращение",
+        f"[{ref}] Напоминание: мы ждём ваших сведений",
+        f"[{ref}] Ваше обращение закрыто",
+    ]
+    reminder, closed = (m.get_content() for m in handler.messages[1:])
+    assert "23 ноября 2026" in reminder and "7 декабря 2026" in reminder
+    assert "модуль продукта, версия продукта" in reminder
+    assert "необходимые сведения не были предоставлены" in closed
+
+
+def test_reminder_dropped_once_the_customer_answered(db, policy, sink):
+    handler, port = sink
+    waiting = Intake(description="cannot sign in", contact="ann@example.com")
+    ref = tickets.file_ticket(db, policy, waiting, DECIDED, MON_9).ref
+    wed = MON_9 + timedelta(days=2)
+    send_pending(db, policy, mail_config(port), MON_9)
+    assert reminders.run(db, policy, wed).reminded == [ref]
+    tickets.transition(db, policy, ref, "open", "customer", wed)  # answered before the send
+    result = send_pending(db, policy, mail_config(port), wed)
+    assert (result.sent, result.dropped) == (0, 1) and len(handler.messages) == 1
