@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from triage.cli import common
+from triage.cli import common, learning
 from triage.cli.evaluation import eval_group
 from triage.engine.classifier import Example, ModelError, train
 from triage.engine.evaluate import evaluate_classify
@@ -43,11 +43,17 @@ def _bar(steps: int) -> tuple[tqdm, Callable[[str], None]]:
 @click.option("--data", type=FILE, help="Labelled questions (default: DATA_DIR/train.jsonl).")
 @click.option("--no-kb", is_flag=True, help="Leave out the articles' `questions`.")
 @click.option("--folds", default=3, show_default=True, help="Cross-validation folds.")
-def train_command(data: Path | None, no_kb: bool, folds: int) -> None:
+@click.option("--no-corrections", is_flag=True, help="Leave out staff corrections of tickets.")
+@click.option("--force", is_flag=True, help="Replace the live model even if worse on held-out.")
+def train_command(
+    data: Path | None, no_kb: bool, folds: int, no_corrections: bool, force: bool
+) -> None:
     """Train the classifier on the labelled data plus every article's questions.
 
     The abstention threshold is chosen by cross-validation on the training rows (never on the
     held-out file); the model is then refitted on all rows and written atomically to MODEL_DIR.
+    Staff corrections of class or priority join the rows (same text: the newest wins). The new
+    model replaces the live one only if it is not worse on DATA_DIR/heldout.jsonl (--force).
     """
     cfg = common.config()
     policy = common.policy(cfg)
@@ -60,10 +66,13 @@ def train_command(data: Path | None, no_kb: bool, folds: int) -> None:
     unknown = sorted({r.label for r in rows} - set(policy.classes))
     if unknown:
         raise click.ClickException(f"classes not in the policy: {', '.join(unknown)}")
+    corrected = [] if no_corrections else learning.staff_corrections(cfg)
+    merged = learning.with_corrections(rows + extra, corrected)
     start = time.perf_counter()
     bar, step = _bar(folds + 2)
     with bar:
-        model = train(rows + extra, default_priorities=defaults, folds=folds, progress=step)
+        model = train(merged, default_priorities=defaults, folds=folds, progress=step)
+    learning.gate(model, cfg, corrected, force)
     model.save(Path(str(cfg["MODEL_DIR"])))
     _summary(model.metadata, len(rows), len(extra), time.perf_counter() - start, cfg)
 
