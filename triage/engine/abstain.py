@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 TEMPERATURES = np.geomspace(0.25, 200.0, 60)
-DEFAULT_KEEP = 0.95
 
 
 @dataclass(frozen=True)
@@ -62,20 +61,25 @@ def best_threshold(scores: np.ndarray, correct: np.ndarray, outside: np.ndarray)
     )
 
 
-def keep_share_threshold(scores: np.ndarray, keep: float = DEFAULT_KEEP) -> Threshold:
-    """The score below which the lowest (1 - keep) share of in-scope validation rows fall."""
-    value = float(np.quantile(scores, 1.0 - keep)) if len(scores) else 0.0
-    return Threshold(
-        value,
-        f"keeps {keep:.0%} of {len(scores)} in-scope validation rows "
-        "(no out-of-scope rows to tune on)",
-    )
-
-
 def choose_threshold(
-    scores: np.ndarray, correct: np.ndarray, outside: np.ndarray, keep: float = DEFAULT_KEEP
+    scores: np.ndarray, correct: np.ndarray, outside: np.ndarray, pseudo: np.ndarray
 ) -> Threshold:
-    """best_threshold when validation has out-of-scope rows, else keep_share_threshold."""
+    """best_threshold on the real out-of-scope rows when validation has some, else on pseudo.
+
+    pseudo: the score of each in-scope row recomputed as if its class were unknown (its
+    column left out): the nearest thing to an out-of-scope question that in-scope data gives.
+    """
     if outside.any() and (~outside).any():
         return best_threshold(scores, correct, outside)
-    return keep_share_threshold(scores[~outside], keep)
+    n = int((~outside).sum())
+    both = np.concatenate([scores[~outside], pseudo])
+    chosen = best_threshold(
+        both,
+        np.concatenate([correct[~outside], np.zeros(len(pseudo), bool)]),
+        np.arange(len(both)) >= n,
+    )
+    return Threshold(
+        chosen.value,
+        f"maximised in-scope accuracy with rejections + recall on pseudo out-of-scope rows "
+        f"(each of {n} in-scope validation rows scored again with its own class left out)",
+    )

@@ -195,29 +195,27 @@ def train(
     *,
     default_priorities: dict[str, str] | None = None,
     c: float = 1.0,
-    keep: float = abstain.DEFAULT_KEEP,
     folds: int = 3,
     progress: Progress | None = None,
 ) -> Classifier:
     """Fit on examples; calibrate and choose the threshold on val, else by cross-validation."""
     start, step = time.perf_counter(), progress or (lambda _message: None)
     texts, labels = [e.text for e in examples], np.array([e.label for e in examples])
-    if len(set(labels)) < 2:
+    classes = np.unique(labels)
+    if len(classes) < 2:
         raise ValueError("training needs examples of at least two classes")
     if val:
         step("fitting on the training rows")
         pipe = make_pipeline(c).fit(texts, labels)
-        gold, decisions, sims = _validate(pipe, texts, labels, [e.text for e in val])
+        gold = np.array([e.label for e in val])
+        found = _validate(pipe, texts, labels, [e.text for e in val], gold, classes)
         how = f"validation set of {len(val)} rows"
     else:
-        gold, decisions, sims = _cross_validate(texts, labels, c, folds, step)
+        gold, found = labels, _cross_validate(texts, labels, c, folds, step)
         how = f"{folds}-fold stratified cross-validation on the training rows"
         step("fitting on all training rows")
         pipe = make_pipeline(c).fit(texts, labels)
-    if val:
-        gold = np.array([e.label for e in val])
-    classes = pipe[-1].classes_
-    calib = _calibrate(classes, gold, decisions, sims, keep)
+    calib = _calibrate(classes, gold, *found)
     matrix = pipe[0].transform(texts)
     step("fitting the priority model")
     prio = _priority_model(examples, matrix, classes, default_priorities or {})
@@ -229,53 +227,59 @@ def train(
         "classes": [str(k) for k in classes],
         **calib,
         "validation": {"method": how, **calib.pop("validation")},
-        "params": {"C": c, "keep": keep, "folds": folds, "features": "word 1-2 + char_wb 2-5"},
+        "params": {"C": c, "folds": folds, "features": "word 1-2 + char_wb 2-5"},
         "fit_seconds": round(time.perf_counter() - start, 2),
     }
-    index = {k: i for i, k in enumerate(classes)}
-    return Classifier(pipe, matrix, np.array([index[y] for y in labels]), prio, meta)
+    return Classifier(pipe, matrix, np.searchsorted(classes, labels), prio, meta)
 
 
-def _validate(pipe: Pipeline, texts, labels, val_texts) -> tuple[None, np.ndarray, np.ndarray]:
-    """Raw class scores of validation texts, and similarity to the top class's training rows."""
-    x_train, x_val = pipe[0].transform(texts), pipe[0].transform(val_texts)
-    classes = list(pipe[-1].classes_)
-    decisions = _decisions(pipe[-1], x_val)
-    index = np.array([classes.index(y) for y in labels])
-    top = decisions.argmax(axis=1)
-    return None, decisions, _similarity(x_val, x_train.T.tocsr(), index, top)
+def _validate(pipe: Pipeline, texts, labels, val_texts, val_gold, classes) -> tuple:
+    """Validation rows' raw class scores (columns: all classes, sorted), and their similarity
+    to the training rows of the top class and of the best class but the gold one."""
+    x_train, x_val = pipe[0].transform(texts).T.tocsr(), pipe[0].transform(val_texts)
+    decisions = np.full((len(val_texts), len(classes)), -10.0)
+    decisions[:, np.searchsorted(classes, pipe[-1].classes_)] = _decisions(pipe[-1], x_val)
+    index = np.searchsorted(classes, labels)
+    sims = _similarity(x_val, x_train, index, decisions.argmax(axis=1))
+    alt = _mask_gold(decisions, classes, val_gold).argmax(axis=1)
+    return decisions, sims, _similarity(x_val, x_train, index, alt)
 
 
-def _cross_validate(texts, labels, c, folds, step) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Out-of-fold raw class scores (columns: all classes, sorted) and similarities."""
-    classes = np.unique(labels)
-    folds = max(2, min(folds, int(np.unique(labels, return_counts=True)[1].min())))
-    decisions = np.full((len(texts), len(classes)), -10.0)
-    sims = np.zeros(len(texts))
+def _mask_gold(decisions: np.ndarray, classes: np.ndarray, gold: np.ndarray) -> np.ndarray:
+    """The raw scores with each in-scope row's gold column removed (as if it were unknown)."""
+    masked = decisions.copy()
+    rows = np.flatnonzero(np.isin(gold, classes))
+    masked[rows, np.searchsorted(classes, gold[rows])] = -1e9
+    return masked
+
+
+def _cross_validate(texts, labels, c, folds, step) -> tuple[np.ndarray, ...]:
+    """Out-of-fold results of ``_validate`` for every training row."""
+    classes, counts = np.unique(labels, return_counts=True)
+    folds = max(2, min(folds, int(counts.min())))
+    decisions = np.zeros((len(texts), len(classes)))
+    sims, alt_sims = np.zeros(len(texts)), np.zeros(len(texts))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    for k, (fit_rows, val_rows) in enumerate(splitter.split(texts, labels), 1):
+    for k, (fit, val) in enumerate(splitter.split(texts, labels), 1):
         step(f"cross-validation fold {k}/{folds}")
-        pipe = make_pipeline(c).fit([texts[i] for i in fit_rows], labels[fit_rows])
-        cols = np.searchsorted(classes, pipe[-1].classes_)
-        _, d, s = _validate(
-            pipe, [texts[i] for i in fit_rows], labels[fit_rows], [texts[i] for i in val_rows]
-        )
-        decisions[np.ix_(val_rows, cols)] = d
-        sims[val_rows] = s
-    return labels, decisions, sims
+        pipe = make_pipeline(c).fit([texts[i] for i in fit], labels[fit])
+        fit_texts, val_texts = [texts[i] for i in fit], [texts[i] for i in val]
+        found = _validate(pipe, fit_texts, labels[fit], val_texts, labels[val], classes)
+        decisions[val], sims[val], alt_sims[val] = found
+    return decisions, sims, alt_sims
 
 
-def _calibrate(classes, gold, decisions, sims, keep) -> dict:
+def _calibrate(classes, gold, decisions, sims, alt_sims) -> dict:
     """Temperature, threshold and validation scores from validation rows."""
-    index = {k: i for i, k in enumerate(classes)}
-    inside = np.array([g in index for g in gold])
-    top = decisions.argmax(axis=1)
-    temp = abstain.fit_temperature(decisions[inside], np.array([index[g] for g in gold[inside]]))
+    inside = np.isin(gold, classes)
+    gold_col = np.searchsorted(classes, gold[inside])
+    temp = abstain.fit_temperature(decisions[inside], gold_col)
     score = abstain.softmax(decisions, temp).max(axis=1) * sims
-    correct = classes[top] == gold
-    chosen = abstain.choose_threshold(score, correct, ~inside, keep)
-    pred = np.where(score < chosen.value, ABSTAIN, classes[top])
-    scores = classify_scores(list(gold), list(pred), set(index))
+    pseudo = abstain.softmax(_mask_gold(decisions, classes, gold), temp).max(axis=1) * alt_sims
+    top = classes[decisions.argmax(axis=1)]
+    chosen = abstain.choose_threshold(score, top == gold, ~inside, pseudo[inside])
+    pred = np.where(score < chosen.value, ABSTAIN, top)
+    scores = classify_scores(list(gold), list(pred), set(classes))
     scores.pop("per_class_f1")
     return {
         "temperature": temp,

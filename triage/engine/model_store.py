@@ -21,7 +21,15 @@ OBJECTS = "model.skops"
 METADATA = "model.json"
 CHECKED = ("scikit-learn", "numpy", "scipy")
 # types skops does not trust by default that our model holds (and nothing else)
-ALLOWED_TYPES = frozenset({"scipy.sparse._csr.csr_matrix", "numpy.ndarray", "numpy.dtype"})
+ALLOWED_TYPES = frozenset(
+    {
+        "scipy.sparse._csr.csr_matrix",
+        "numpy.ndarray",
+        "numpy.dtype",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+    }
+)
 
 
 class ModelError(Exception):
