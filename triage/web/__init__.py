@@ -40,5 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from triage.web import api, site
 
     api.init_app(app)  # before the site: its catch-all route must not shadow /api/
+    from triage.web import pages
+
+    pages.init_app(app)  # languages, CSRF on every form, /ask, /t/<ref>, /api/feedback, /api/search
+    from triage.web import staff
+
+    staff.init_app(app)  # the console at /staff, with its sign-in pages
     app.register_blueprint(site.bp)
     return app

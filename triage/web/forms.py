@@ -1,0 +1,64 @@
+"""The public pages' forms (Flask-WTF: every form carries its CSRF token), messages translated."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+EMAIL = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
+
+
+def _required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def _max(n: int):
+    return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+class QuestionForm(FlaskForm):
+    """The question on Ask support."""
+
+    question = TextAreaField(_l("Your question"), validators=[_required(), _max(5000)])
+    sid = HiddenField(validators=[Optional(), _max(64)])
+    came_from = HiddenField(validators=[Optional(), _max(200)])
+    lang = HiddenField(validators=[Optional(), _max(8)])
+
+
+class AnswerForm(FlaskForm):
+    """ "Yes, this solved it" / "No" about one suggested article."""
+
+    sid = HiddenField(validators=[_required(), _max(64)])
+    article = HiddenField(validators=[_required(), _max(200)])
+    answer = HiddenField(validators=[Optional()])
+    lang = HiddenField(validators=[Optional(), _max(8)])
+
+
+class TicketForm(FlaskForm):
+    """The ticket form: the mandatory intake fields and the priority the customer believes."""
+
+    sid = HiddenField(validators=[Optional(), _max(64)])
+    lang = HiddenField(validators=[Optional(), _max(8)])
+    module = StringField(_l("Product module"), validators=[_required(), _max(200)])
+    version = StringField(_l("Version"), validators=[_required(), _max(100)])
+    description = TextAreaField(_l("What happened"), validators=[_required(), _max(20000)])
+    steps = TextAreaField(_l("Steps to reproduce"), validators=[Optional(), _max(20000)])
+    contact = StringField(
+        _l("Your email"),
+        validators=[
+            _required(),
+            _max(320),
+            Regexp(EMAIL, message=_l("Enter an email address such as name@example.com.")),
+        ],
+    )
+    priority = SelectField(_l("How urgent is it for you?"), validators=[_required()])
+
+
+class ReplyForm(FlaskForm):
+    """The customer's reply on the ticket status page."""
+
+    token = HiddenField(validators=[_required(), _max(200)])
+    lang = HiddenField(validators=[Optional(), _max(8)])
+    message = TextAreaField(_l("Your reply"), validators=[_required(), _max(20000)])
