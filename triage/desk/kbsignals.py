@@ -4,7 +4,7 @@ Gap questions come from four places: Ask sessions that got no suggestion above t
 self-service threshold (``low_score``), sessions that ended in a ticket (``ticket``), sessions
 whose suggestion was marked not helpful (``not_helpful``) and resolved tickets that no article
 answered (``no_article``: no event of the ticket names an article in its data, see
-``ARTICLE_KEYS``).
+``ARTICLE_KEYS``, and none resolved it as ``ANSWERED_REASON``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from triage.kb.gaps import GapQuestion
 from triage.kb.review import Usage, Votes
 
 ARTICLE_KEYS = ("article", "articles")  # event data naming the article that answered
+ANSWERED_REASON = "answered from the knowledge base"  # the console's "Answer with this article"
 DONE = ("resolved", "closed")
 
 
@@ -61,7 +62,8 @@ def _session_gaps(s: Session, since: datetime | None, threshold: float | None):
 
 
 def _answered(events: list[Any]) -> bool:
-    return any(any((e.data or {}).get(k) for k in ARTICLE_KEYS) for e in events)
+    named = any(any((e.data or {}).get(k) for k in ARTICLE_KEYS) for e in events)
+    return named or any(e.reason == ANSWERED_REASON for e in events)
 
 
 def _ticket_gaps(s: Session, since: datetime | None, seen: set[str]):
