@@ -11,6 +11,7 @@ from tests.dbfixtures import db, db_url, pg_server  # noqa: F401 - fixtures: sql
 from tests.web.staff_fixtures import (  # noqa: F401 - fixtures of the staff console
     staff_app,
     staff_desk,
+    staff_desk_template,
     staff_desk_url,
 )
 from triage.engine.policy import Policy, load_policy

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -39,16 +41,25 @@ def make_app(url: str, tmp_path, **config):
     return create_app({**base, **config})
 
 
-@pytest.fixture
-def staff_desk_url(tmp_path) -> str:
-    """A fresh migrated SQLite desk with one user per role (password PASSWORD)."""
-    url = f"sqlite:///{tmp_path / 'desk.db'}"
+@pytest.fixture(scope="session")
+def staff_desk_template(tmp_path_factory) -> Path:
+    """A migrated SQLite desk with one user per role (password PASSWORD), made once."""
+    path = tmp_path_factory.mktemp("staff-desk") / "desk.db"
+    url = f"sqlite:///{path}"
     upgrade(url)
     db = open_database(url)
     for role in ROLES:
         add_user(db, f"{role}-user", role, NOW, password=PASSWORD)
-    db.dispose()
-    return url
+    db.dispose()  # the last connection closing checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def staff_desk_url(staff_desk_template, tmp_path) -> str:
+    """A fresh copy of the template desk for one test."""
+    path = tmp_path / "desk.db"
+    shutil.copy(staff_desk_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

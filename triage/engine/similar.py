@@ -37,7 +37,7 @@ def _idf(docs: Iterable[Counter[str]], n_docs: int) -> dict[str, float]:
 
 
 def similar(
-    text: str, candidates: Sequence[tuple[str, str]], k: int = 5, min_score: float = 0.05
+    text: str, candidates: Sequence[tuple[str, str]], k: int = 5, min_score: float = 0.2
 ) -> list[tuple[str, float]]:
     """The ``k`` candidates (ref, text) nearest to ``text`` by TF-IDF cosine, best first."""
     query = Counter(terms(text))

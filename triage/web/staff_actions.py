@@ -136,7 +136,7 @@ def status(form, view: TicketView, actor: str, now: datetime) -> str:
     if action in lifecycle.CODED_REASON:
         reason = form.coded_reason.data or ""
         if reason not in services().policy.decline_reasons:
-            raise Refused(f"{action.replace('_', ' ')} needs one of the policy's reasons")
+            raise Refused(f"{action.replace('_', ' ')} needs one of the policy reasons")
     elif action in REASON_REQUIRED and not reason:
         raise Refused(f"{action.replace('_', ' ')} needs a reason")
     new = tickets.transition(*_db(), view.ref, action, actor, now, reason=reason or None)
