@@ -5,12 +5,36 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from datetime import UTC, datetime
 
 import click
 
 from triage.cli import common
 from triage.cli.desk import safe_url
 from triage.desk import db as desk_db
+from triage.desk.users import UserError, ensure_admin
+
+ADMIN_PASSWORD_ENV = "FRONTLINE_ADMIN_PASSWORD"
+
+
+def first_admin(url: str) -> str | None:
+    """Create user ``admin`` on a desk without users; the line to print, or None if none made.
+
+    The password comes from $FRONTLINE_ADMIN_PASSWORD, else a random one is printed once.
+    """
+    given = os.environ.get(ADMIN_PASSWORD_ENV) or None
+    db = desk_db.open_database(url)
+    try:
+        made = ensure_admin(db, datetime.now(UTC), password=given)
+    except UserError as exc:
+        raise click.ClickException(f"{ADMIN_PASSWORD_ENV}: {exc}") from None
+    finally:
+        db.dispose()
+    if made is None:
+        return None
+    if given:
+        return f"created staff user 'admin' with the password from ${ADMIN_PASSWORD_ENV}"
+    return f"created staff user 'admin' with password {made} (shown once: note it now)"
 
 
 def gunicorn_argv(host: str, port: int, workers: int, timeout: int = 30) -> list[str]:
@@ -51,7 +75,11 @@ def serve(host: str, port: int, workers: int) -> None:
     if importlib.util.find_spec("gunicorn") is None:
         raise click.ClickException("gunicorn is not installed: pip install gunicorn")
     click.echo(f"database {safe_url(url)} at revision {revision}")
+    admin = first_admin(url)
+    if admin:
+        click.echo(admin)
     click.echo(f"serving http://{host}:{port}/ with {workers} gunicorn worker(s); Ctrl-C stops")
+    click.echo(f"staff console: http://{host}:{port}/staff/")
     sys.stdout.flush()
     argv = gunicorn_argv(host, port, workers)
     os.execv(argv[0], argv)
