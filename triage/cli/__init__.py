@@ -7,6 +7,7 @@ import click
 from triage import __version__
 from triage.cli import desk, evaluation, kb, model, search, sla, web
 from triage.cli import writers as writers  # noqa: F401 - adds kb gaps|review|draft|link
+from triage.cli.report import report_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,3 +26,4 @@ main.add_command(desk.desk)
 main.add_command(desk.db_group)
 main.add_command(web.serve)
 main.add_command(search.index_command)
+main.add_command(report_command)
