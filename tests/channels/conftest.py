@@ -11,6 +11,7 @@ from email.parser import BytesParser
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.web.ask_fixtures import engine_dirs  # noqa: F401 - fixture: tiny real engine
 from triage.desk.pgtemp import free_port
 
 
@@ -65,3 +66,12 @@ def mail_config(port: int, **kw):
         "backoff_base": 1.0,
     }
     return MailConfig(**{**values, **kw})
+
+
+@pytest.fixture(scope="session")
+def engine(engine_dirs):  # noqa: F811 - fixture from tests.web.ask_fixtures
+    """The tiny real engine of the web tests (model and index built from a fixture KB)."""
+    from tests.conftest import ROOT
+    from triage.engine.decide import Engine
+
+    return Engine.from_config({**engine_dirs, "POLICY_FILE": str(ROOT / "policy.yml")})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from triage import __version__
-from triage.cli import desk, evaluation, kb, model, search, sla, web
+from triage.cli import desk, evaluation, kb, mail, model, search, sla, web
 from triage.cli import writers as writers  # noqa: F401 - adds kb gaps|review|draft|link
 from triage.cli.report import report_command
 
@@ -27,3 +27,4 @@ main.add_command(desk.db_group)
 main.add_command(web.serve)
 main.add_command(search.index_command)
 main.add_command(report_command)
+main.add_command(mail.mail)

@@ -1,0 +1,199 @@
+"""What the channels received: mail keys (processed once), attachments, alert episodes.
+
+The channels call these instead of touching the ORM. A mail is *claimed* by inserting its key
+(unique) before anything is filed: a second delivery of the same Message-ID, even concurrent,
+finds the key and is dropped; a failed filing releases the claim so the sender may retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from triage.desk import lifecycle
+from triage.desk.channel_models import AlertEpisode, Attachment, InboundMail
+from triage.desk.db import Database
+from triage.desk.models import Ticket
+
+
+@dataclass(frozen=True)
+class TicketContact:
+    """Who a ticket belongs to and where it stands."""
+
+    ref: str
+    contact: str
+    status: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An attachment whose bytes are already on disk under its hash."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def claim_mail(
+    db: Database, key: str, message_id: str, sender: str, subject: str, now: datetime
+) -> bool:
+    """Record a mail key; False when it was already there (a duplicate)."""
+    row = InboundMail(key=key, message_id=message_id[:2000], sender=sender[:320])
+    row.subject, row.status, row.received_at = subject[:300], "claimed", now
+    try:
+        with db.write() as s:
+            if s.execute(select(InboundMail.id).where(InboundMail.key == key)).first():
+                return False
+            s.add(row)
+    except IntegrityError:  # the same mail arrived on another connection at the same time
+        return False
+    return True
+
+
+def finish_mail(db: Database, key: str, status: str, ref: str | None) -> None:
+    """Record how a claimed mail was handled."""
+    with db.write() as s:
+        s.execute(
+            update(InboundMail).where(InboundMail.key == key).values(status=status, ticket_ref=ref)
+        )
+
+
+def release_mail(db: Database, key: str) -> None:
+    """Forget a claim whose handling failed, so a retry is processed."""
+    with db.write() as s:
+        s.execute(delete(InboundMail).where(InboundMail.key == key))
+
+
+def mail_status(db: Database, key: str) -> tuple[str, str | None] | None:
+    """(status, ticket ref) of a received mail key, or None."""
+    with db.read() as s:
+        row = s.execute(select(InboundMail).where(InboundMail.key == key)).scalar_one_or_none()
+        return (row.status, row.ticket_ref) if row else None
+
+
+def ticket_contact(db: Database, ref: str) -> TicketContact | None:
+    """The contact and status of a ticket, or None when there is no such ref."""
+    with db.read() as s:
+        t = s.execute(select(Ticket).where(Ticket.ref == ref)).scalar_one_or_none()
+        return TicketContact(t.ref, t.contact, t.status, t.lang) if t else None
+
+
+def add_attachments(db: Database, ref: str, key: str, files: Iterable[StoredFile]) -> int:
+    """Link stored files to a ticket (and the mail they came with); how many."""
+    files = list(files)
+    with db.write() as s:
+        ticket_id = s.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
+        inbound = s.execute(select(InboundMail.id).where(InboundMail.key == key)).scalar()
+        for f in files:
+            s.add(Attachment(ticket_id=ticket_id, inbound_id=inbound, **f.__dict__))
+    return len(files)
+
+
+def attachments_of(db: Database, ref: str) -> list[StoredFile]:
+    """The files of a ticket, oldest first."""
+    query = (
+        select(Attachment).join(Ticket, Ticket.id == Attachment.ticket_id).where(Ticket.ref == ref)
+    )
+    with db.read() as s:
+        rows = s.execute(query.order_by(Attachment.id)).scalars()
+        return [StoredFile(r.filename, r.content_type, r.size, r.sha256) for r in rows]
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One alert firing as stored."""
+
+    fingerprint: str
+    starts_at: datetime
+    status: str
+    ref: str | None
+
+
+def episode(db: Database, fingerprint: str, starts_at: datetime) -> Episode | None:
+    """The stored episode of (fingerprint, start), or None."""
+    query = (
+        select(AlertEpisode, Ticket.ref)
+        .outerjoin(Ticket, Ticket.id == AlertEpisode.ticket_id)
+        .where(AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at)
+    )
+    with db.read() as s:
+        row = s.execute(query).first()
+        return Episode(fingerprint, starts_at, row[0].status, row[1]) if row else None
+
+
+def open_ticket_of(db: Database, fingerprint: str) -> str | None:
+    """The ref of the active ticket an alert fingerprint opened, if any."""
+    query = (
+        select(Ticket.ref)
+        .join(AlertEpisode, AlertEpisode.ticket_id == Ticket.id)
+        .where(AlertEpisode.fingerprint == fingerprint)
+        .where(Ticket.status.in_(sorted(lifecycle.ACTIVE)))
+        .order_by(Ticket.id.desc())
+    )
+    with db.read() as s:
+        return s.execute(query.limit(1)).scalar()
+
+
+def claim_episode(
+    db: Database, fingerprint: str, starts_at: datetime, alertname: str, now: datetime
+) -> bool:
+    """Record a new firing; False when it is already known (a replay)."""
+    row = AlertEpisode(fingerprint=fingerprint, starts_at=starts_at, alertname=alertname[:200])
+    row.status, row.created_at, row.updated_at = "claimed", now, now
+    try:
+        with db.write() as s:
+            if episode_exists(s, fingerprint, starts_at):
+                return False
+            s.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def episode_exists(s, fingerprint: str, starts_at: datetime) -> bool:
+    """Whether the session sees the episode (inside the caller's transaction)."""
+    query = select(AlertEpisode.id).where(
+        AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at
+    )
+    return s.execute(query).first() is not None
+
+
+def set_episode(
+    db: Database,
+    fingerprint: str,
+    starts_at: datetime,
+    now: datetime,
+    status: str,
+    ref: str | None = None,
+    ends_at: datetime | None = None,
+) -> bool:
+    """Update an episode's status (and ticket, end); False if it was already in that status."""
+    with db.write() as s:
+        row = s.execute(
+            select(AlertEpisode)
+            .where(AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at)
+            .with_for_update()
+        ).scalar_one()
+        if row.status == status:
+            return False
+        row.status, row.updated_at = status, now
+        row.ends_at = ends_at or row.ends_at
+        if ref is not None:
+            row.ticket_id = s.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
+        return True
+
+
+def forget_episode(db: Database, fingerprint: str, starts_at: datetime) -> None:
+    """Remove a claimed episode whose ticket could not be filed, so a retry files it."""
+    with db.write() as s:
+        s.execute(
+            delete(AlertEpisode).where(
+                AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at
+            )
+        )
