@@ -4,8 +4,8 @@ Method: word 1-2-gram and character 2-5-gram TF-IDF (sublinear) in a FeatureUnio
 class-balanced linear SVM; its scores become probabilities by temperature scaling fitted on
 validation rows. It abstains (class ``unknown``) when the top probability times the cosine
 similarity to the nearest training question of that class is below a threshold chosen on
-validation data (see ``triage.engine.abstain``). Priority: a linear SVM (sigmoid-calibrated) over
-the same text features plus the class (one-hot), trained on the ``priority`` labels.
+validation data (see ``triage.engine.abstain``). Priority: a temperature-calibrated linear SVM
+over the same text features plus the class (one-hot), trained on the ``priority`` labels.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from triage.engine import abstain
+from triage.engine import abstain, linear
 from triage.engine.examples import Example, data_hash
 from triage.engine.language import detect_language
 from triage.engine.metrics import ABSTAIN, classify_scores
@@ -66,7 +65,7 @@ class Classifier:
     pipeline: Pipeline
     train_matrix: sp.csr_matrix  # features of the training questions (for similarity)
     train_labels: np.ndarray  # class index of each training row
-    priority_model: CalibratedClassifierCV | None
+    priority_model: LinearSVC | None
     metadata: dict
     _names: np.ndarray | None = field(default=None, repr=False, compare=False)
     _by_feature: sp.csr_matrix | None = field(default=None, repr=False, compare=False)
@@ -83,11 +82,13 @@ class Classifier:
 
     def scores(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
         """Features, calibrated probabilities and abstention scores of many texts."""
-        x = self.pipeline[0].transform(list(texts))
-        probs = abstain.softmax(_decisions(self.pipeline[-1], x), self.metadata["temperature"])
+        x = linear.transform(self.pipeline[0], texts)
+        probs = abstain.softmax(
+            linear.decisions(self.pipeline[-1], x), self.metadata["temperature"]
+        )
         if self._by_feature is None:  # features x training rows: fast products with few queries
             self._by_feature = self.train_matrix.T.tocsr()
-        sims = _similarity(x, self._by_feature, self.train_labels, probs.argmax(axis=1))
+        sims = linear.similarity(x, self._by_feature, self.train_labels, probs.argmax(axis=1))
         return x, probs, probs.max(axis=1) * sims
 
     def predict(self, text: str, lang: str | None = None) -> Prediction:
@@ -124,7 +125,8 @@ class Classifier:
     def _priorities(self, x: sp.csr_matrix, top: np.ndarray) -> tuple[list[str], list[float]]:
         if self.priority_model is None:
             return [""] * x.shape[0], [0.0] * x.shape[0]
-        probs = self.priority_model.predict_proba(_with_class(x, top, len(self.classes)))
+        scores = linear.decisions(self.priority_model, linear.with_class(x, top, len(self.classes)))
+        probs = abstain.softmax(scores, self.metadata["priority_temperature"])
         names = self.priority_model.classes_
         return [str(names[j]) for j in probs.argmax(1)], [float(p) for p in probs.max(1)]
 
@@ -161,32 +163,10 @@ class Classifier:
         return cls(metadata=metadata, **objects)
 
 
-def _decisions(clf: LinearSVC, x: sp.csr_matrix) -> np.ndarray:
-    d = clf.decision_function(x)
-    return np.column_stack([-d / 2, d / 2]) if d.ndim == 1 else d
-
-
 def _class_weights(clf: LinearSVC, column: int) -> np.ndarray:
     if clf.coef_.shape[0] == 1:  # binary: one row of weights for the second class
         return clf.coef_[0] if column == 1 else -clf.coef_[0]
     return clf.coef_[column]
-
-
-def _similarity(x, by_feature, train_labels, top) -> np.ndarray:
-    """Cosine similarity of each row of x to its nearest training row of class top[i].
-
-    by_feature: the training features transposed (features x training rows), in CSR.
-    """
-    sims = (x @ by_feature).toarray()  # rows: queries; columns: training questions
-    sims /= 2.0  # two unit-length blocks (words, chars): the dot product is at most 2
-    same = top[:, None] == train_labels[None, :]
-    return np.where(same, sims, -1.0).max(axis=1).clip(0.0, 1.0)
-
-
-def _with_class(x: sp.csr_matrix, classes: np.ndarray, n_classes: int) -> sp.csr_matrix:
-    onehot = sp.csr_matrix((np.ones(len(classes)), (np.arange(len(classes)), classes)))
-    onehot.resize((len(classes), n_classes))
-    return sp.hstack([x, onehot], format="csr")
 
 
 def train(
@@ -218,7 +198,7 @@ def train(
     calib = _calibrate(classes, gold, *found)
     matrix = pipe[0].transform(texts)
     step("fitting the priority model")
-    prio = _priority_model(examples, matrix, classes, default_priorities or {})
+    prio, prio_temp = _priority_model(examples, matrix, classes, default_priorities or {})
     meta = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "libraries": library_versions(),
@@ -226,6 +206,7 @@ def train(
         "rows": len(examples),
         "classes": [str(k) for k in classes],
         **calib,
+        "priority_temperature": prio_temp,
         "validation": {"method": how, **calib.pop("validation")},
         "params": {"C": c, "folds": folds, "features": "word 1-2 + char_wb 2-5"},
         "fit_seconds": round(time.perf_counter() - start, 2),
@@ -238,11 +219,11 @@ def _validate(pipe: Pipeline, texts, labels, val_texts, val_gold, classes) -> tu
     to the training rows of the top class and of the best class but the gold one."""
     x_train, x_val = pipe[0].transform(texts).T.tocsr(), pipe[0].transform(val_texts)
     decisions = np.full((len(val_texts), len(classes)), -10.0)
-    decisions[:, np.searchsorted(classes, pipe[-1].classes_)] = _decisions(pipe[-1], x_val)
+    decisions[:, np.searchsorted(classes, pipe[-1].classes_)] = linear.decisions(pipe[-1], x_val)
     index = np.searchsorted(classes, labels)
-    sims = _similarity(x_val, x_train, index, decisions.argmax(axis=1))
+    sims = linear.similarity(x_val, x_train, index, decisions.argmax(axis=1))
     alt = _mask_gold(decisions, classes, val_gold).argmax(axis=1)
-    return decisions, sims, _similarity(x_val, x_train, index, alt)
+    return decisions, sims, linear.similarity(x_val, x_train, index, alt)
 
 
 def _mask_gold(decisions: np.ndarray, classes: np.ndarray, gold: np.ndarray) -> np.ndarray:
@@ -289,15 +270,19 @@ def _calibrate(classes, gold, decisions, sims, alt_sims) -> dict:
     }
 
 
-def _priority_model(examples, matrix, classes, defaults) -> CalibratedClassifierCV | None:
-    """Linear SVM on text features plus the true class, calibrated (sigmoid, CV on the rows)."""
+def _priority_model(examples, matrix, classes, defaults) -> tuple[LinearSVC | None, float]:
+    """Linear SVM on text features plus the true class, and its temperature (by CV)."""
     prios = np.array([e.priority or defaults.get(e.label, "") for e in examples])
     rows = np.flatnonzero(prios != "")
-    counts = np.unique(prios[rows], return_counts=True)[1]
+    names, counts = np.unique(prios[rows], return_counts=True)
     if len(counts) < 2 or counts.min() < 2:
-        return None
-    index = {k: i for i, k in enumerate(classes)}
-    cls = np.array([index[examples[i].label] for i in rows])
-    svm = LinearSVC(C=0.5, class_weight="balanced")
-    model = CalibratedClassifierCV(svm, cv=int(min(3, counts.min())), method="sigmoid")
-    return model.fit(_with_class(matrix[rows], cls, len(classes)), prios[rows])
+        return None, 0.0
+    cls = np.searchsorted(classes, [examples[i].label for i in rows])
+    x, y = linear.with_class(matrix[rows], cls, len(classes)), prios[rows]
+    folds = StratifiedKFold(n_splits=int(min(3, counts.min())), shuffle=True, random_state=0)
+    scores = np.zeros((len(rows), len(names)))
+    for fit, val in folds.split(x, y):
+        svm = LinearSVC(C=0.5, class_weight="balanced").fit(x[fit], y[fit])
+        scores[np.ix_(val, np.searchsorted(names, svm.classes_))] = linear.decisions(svm, x[val])
+    temp = abstain.fit_temperature(scores, np.searchsorted(names, y))
+    return LinearSVC(C=0.5, class_weight="balanced").fit(x, y), temp

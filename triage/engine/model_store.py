@@ -26,8 +26,6 @@ ALLOWED_TYPES = frozenset(
         "scipy.sparse._csr.csr_matrix",
         "numpy.ndarray",
         "numpy.dtype",
-        "sklearn.calibration._CalibratedClassifier",
-        "sklearn.calibration._SigmoidCalibration",
     }
 )
 
