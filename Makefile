@@ -6,7 +6,7 @@ TRIAGE  := $(BIN)/triage
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: help install dev check site index model run serve test lint format bench clean
+.PHONY: help install dev check site index model run test format bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,7 +33,13 @@ check: install  ## Check every article in kb/
 site: check  ## Build the help site into site/ (refuses a KB that fails the check)
 	$(BIN)/mkdocs build --strict --quiet
 
-run: site  ## Set up everything and serve the product on http://$(HOST):$(PORT)
+index: check  ## Rebuild the search index from kb/ (atomic switch: a running service keeps working)
+	$(TRIAGE) index
+
+model: install  ## Train the classifier when there is none yet (retrain any time: .venv/bin/triage train)
+	@test -f instance/model/model.json || $(TRIAGE) train
+
+run: site index model  ## Set up everything and serve the product on http://$(HOST):$(PORT)
 	$(TRIAGE) serve --host $(HOST) --port $(PORT)
 
 test: dev  ## Lint and run the test suite
