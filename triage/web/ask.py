@@ -46,7 +46,7 @@ DEFAULTS = {
 @bp.errorhandler(404)
 def not_found(_exc):
     """This site's own 404 page (a wrong token looks like an unknown ticket)."""
-    return render_template("error.html", code=404, message=None), 404
+    return render_template("error.html", code=404), 404
 
 
 def _limit(key: str):

@@ -45,9 +45,9 @@ def home_url() -> str:
     return "/" if lang == services().policy.default_language else f"/{lang}/"
 
 
-def lang_url(code: str) -> str:
-    """This page in another language (a page reached by a form post: Ask support)."""
-    if request.method == "GET" and request.endpoint:
+def lang_url(code: str, plain: bool = False) -> str:
+    """This page in another language (Ask support for a form post's or an error's page)."""
+    if request.method == "GET" and request.endpoint and not plain:
         args = {**request.args.to_dict(), **(request.view_args or {}), "lang": code}
         return url_for(request.endpoint, **args)
     return url_for("ask.ask_page", lang=code)
@@ -58,7 +58,7 @@ def _csrf_error(exc: CSRFError):
         from triage.web.errors import error_response
 
         return error_response(400, f"CSRF check failed: {exc.description}")
-    return render_template("error.html", code=400, message=exc.description), 400
+    return render_template("error.html", code=400), 400
 
 
 def _headers(response):

@@ -25,7 +25,7 @@ DEFAULTS = {"RATELIMIT_STATUS": "60 per minute", "RATELIMIT_REPLY": "20 per minu
 @bp.errorhandler(404)
 def not_found(_exc):
     """This site's own 404 page (a wrong token looks like an unknown ticket)."""
-    return render_template("error.html", code=404, message=None), 404
+    return render_template("error.html", code=404), 404
 
 
 def who(by: str) -> str:
