@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from triage.desk.lifecycle import STATUSES
 from triage.desk.queue import QueueItem
@@ -44,6 +45,16 @@ def _headers(response):
         for key, value in CONSOLE_HEADERS.items():
             response.headers.setdefault(key, value)
     return response
+
+
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def console_error(exc: HTTPException):
+    """403 and 404 of the console as console pages."""
+    page = render_template(
+        "staff/error.html", code=exc.code, title=exc.name, message=exc.description
+    )
+    return page, exc.code
 
 
 @bp.app_template_filter("desk_time")
