@@ -73,8 +73,12 @@ class TempPostgres:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start() -> TempPostgres:
-    """Start a server in a new temp folder; PostgresUnavailable if it cannot."""
+def start(durable: bool = False) -> TempPostgres:
+    """Start a server in a new temp folder; PostgresUnavailable if it cannot.
+
+    Not ``durable`` (tests): fsync and synchronous commit off. ``durable`` (benchmarks): the
+    server's defaults, so that commits cost what they cost in production.
+    """
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise PostgresUnavailable("PostgreSQL is not installed (apt-get install postgresql)")
@@ -90,10 +94,9 @@ def start() -> TempPostgres:
     if out.returncode != 0:
         shutil.rmtree(root, ignore_errors=True)
         raise PostgresUnavailable(f"initdb failed: {out.stderr.strip()[-500:]}")
-    opts = (
-        f"-p {pg.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
-    )
+    opts = f"-p {pg.port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=100"
+    if not durable:
+        opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     log = str(root / "server.log")
     out = pg._run("pg_ctl", "-D", data, "-o", opts, "-l", log, "-w", "-t", "60", "start")
     if out.returncode != 0:
