@@ -148,8 +148,10 @@ class Classifier:
 
     def save(self, model_dir) -> None:
         """Write the model atomically to model_dir (a new folder, then a switch)."""
+        pipeline, vocabularies = linear.without_vocabularies(self.pipeline)
         objects = {
-            "pipeline": self.pipeline,
+            "pipeline": pipeline,
+            "vocabularies": vocabularies,
             "train_matrix": self.train_matrix,
             "train_labels": self.train_labels,
             "priority_model": self.priority_model,
@@ -160,6 +162,15 @@ class Classifier:
     def load(cls, model_dir) -> Classifier:
         """Read a saved model; ModelError when missing or saved under other library versions."""
         objects, metadata = load_model(model_dir)
+        if set(objects) != {
+            "pipeline",
+            "vocabularies",
+            "train_matrix",
+            "train_labels",
+            "priority_model",
+        }:
+            raise ModelError(f"{model_dir} holds a model of another format: run `triage train`")
+        linear.restore_vocabularies(objects["pipeline"], objects.pop("vocabularies"))
         return cls(metadata=metadata, **objects)
 
 

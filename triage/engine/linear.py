@@ -6,6 +6,7 @@ costs more than the arithmetic itself for one question.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,6 +36,25 @@ def similarity(x, by_feature, train_labels, top) -> np.ndarray:
 
 
 def with_class(x: sp.csr_matrix, classes: np.ndarray, n_classes: int) -> sp.csr_matrix:
+    """x with a one-hot block of the given class indices appended."""
     onehot = sp.csr_matrix((np.ones(len(classes)), (np.arange(len(classes)), classes)))
     onehot.resize((len(classes), n_classes))
     return sp.hstack([x, onehot], format="csr")
+
+
+def without_vocabularies(pipeline) -> tuple[object, dict[str, np.ndarray]]:
+    """A copy of the pipeline without its vectorisers' vocabulary dicts, and the vocabularies
+    as arrays of terms in column order (skops stores a large dict slowly, arrays quickly)."""
+    stripped = copy.deepcopy(pipeline)
+    vocabularies = {}
+    for name, vectorizer in stripped[0].transformer_list:
+        terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+        vocabularies[name] = np.array(terms, dtype=str)
+        del vectorizer.vocabulary_
+    return stripped, vocabularies
+
+
+def restore_vocabularies(pipeline, vocabularies: dict[str, np.ndarray]) -> None:
+    """Put back the vocabularies taken out by without_vocabularies."""
+    for name, vectorizer in pipeline[0].transformer_list:
+        vectorizer.vocabulary_ = {str(t): i for i, t in enumerate(vocabularies[name].tolist())}
