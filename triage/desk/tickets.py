@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from triage.desk import lifecycle, outbox
+from triage.desk import lifecycle, messages, outbox
 from triage.desk.db import Database
 from triage.desk.intake import Classified, Filed, Intake, InvalidField, TicketNotFound, validate
 from triage.desk.lifecycle import TicketState
@@ -103,7 +103,8 @@ def file_ticket(
 
 def _file_events(t: Ticket, now: datetime, intake: Intake, d: Classified, missing) -> None:
     data = {"from": None, "to": "new", "channel": intake.channel}
-    _log(t, now, "customer", "created", message="Request received.", data=data, public=True)
+    text = messages.received(intake.lang)
+    _log(t, now, "customer", "created", message=text, data=data, public=True)
     engine = {"class": d.request_class, "priority": d.priority, "line": d.line}
     engine.update(confidence=d.confidence, suggestions=list(d.suggestions), **intake.extra)
     _log(t, now, "engine", "triaged", message="Classified by the engine.", data=engine)
@@ -158,7 +159,7 @@ def transition(
             t.resolved_at = None
         elif action == "close":
             t.closed_at = now
-        text = message or f"Status changed to {new.status.replace('_', ' ')}."
+        text = message or messages.status_changed(new.status, t.lang)
         _log(t, now, actor, "status", message=text, reason=reason, data=data, public=True)
 
     return _change(db, policy, ref, now, fn)
@@ -192,7 +193,7 @@ def correct_priority(
             raise InvalidField("priority", str(exc)) from None
         data = {"priority_from": t.priority, "priority_to": priority}
         t.staff_priority = priority
-        text = f"Priority changed to {priority}: {reason.strip()}"
+        text = messages.priority_changed(priority, reason, t.lang)
         _log(t, now, actor, "priority", message=text, reason=reason, data=data, public=True)
 
     return _change(db, policy, ref, now, fn)
