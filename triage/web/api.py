@@ -174,7 +174,7 @@ def openapi():
 
 def init_app(app: Flask) -> None:
     """Register the API blueprints, the rate limiter and the JSON error handlers."""
-    from triage.web import api_staff
+    from triage.web import alerts, api_staff
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -182,3 +182,4 @@ def init_app(app: Flask) -> None:
     errors.register(app)
     app.register_blueprint(bp)
     app.register_blueprint(api_staff.bp)
+    app.register_blueprint(alerts.bp)  # POST /api/alerts (Alertmanager webhook)

@@ -1,0 +1,196 @@
+"""Monitoring alarms: Prometheus Alertmanager's webhook (payload version 4) as tickets.
+
+A firing alert opens a ticket (channel ``alert``) or, when a ticket it opened is still active,
+adds an event to that one; class and priority come from its ``class`` and ``severity`` labels
+through the policy's ``alerts:`` rules. A resolved alert adds an event. Each firing is an
+episode keyed by (fingerprint, startsAt), so a replayed webhook changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from triage.desk import receipts, tickets
+from triage.desk.db import Database
+from triage.desk.intake import Classified, Intake
+from triage.engine.policy import Policy
+
+ACTOR = "alertmanager"
+MAX_ALERTS = 500
+
+
+class AlertPayloadError(ValueError):
+    """A webhook body that is not an Alertmanager version 4 payload; names the field."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert of a webhook payload."""
+
+    status: str  # firing or resolved
+    fingerprint: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime | None
+    source: str
+
+    @property
+    def name(self) -> str:
+        """The alert's name (label ``alertname``)."""
+        return self.labels.get("alertname", "alert")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one alert did: opened, updated, resolved, replayed or ignored (and the ticket)."""
+
+    fingerprint: str
+    status: str
+    action: str
+    ref: str | None
+
+
+def _time(value: Any, field: str) -> datetime | None:
+    """An RFC 3339 time (nanoseconds allowed); None for Go's zero time or an empty value."""
+    if value in (None, "") or str(value).startswith("0001-01-01"):
+        return None
+    text = re.sub(r"(\.\d{6})\d+", r"\1", str(value)).replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise AlertPayloadError(f"{field}: not an RFC 3339 time: {value!r}") from None
+    if moment.tzinfo is None:
+        raise AlertPayloadError(f"{field}: time without a time zone: {value!r}")
+    return moment.astimezone(UTC)
+
+
+def _strings(value: Any, field: str) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise AlertPayloadError(f"{field}: must be an object")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _alert(raw: Any, i: int) -> Alert:
+    where = f"alerts[{i}]"
+    if not isinstance(raw, Mapping):
+        raise AlertPayloadError(f"{where}: must be an object")
+    status = raw.get("status")
+    if status not in ("firing", "resolved"):
+        raise AlertPayloadError(f"{where}.status: must be 'firing' or 'resolved'")
+    labels = _strings(raw.get("labels", {}), f"{where}.labels")
+    starts = _time(raw.get("startsAt"), f"{where}.startsAt")
+    if starts is None:
+        raise AlertPayloadError(f"{where}.startsAt: required")
+    fingerprint = str(raw.get("fingerprint") or "").strip()[:128]
+    if not fingerprint:  # older Alertmanagers: derive one from the label set
+        fingerprint = hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest()[:16]
+    return Alert(
+        status,
+        fingerprint,
+        labels,
+        _strings(raw.get("annotations", {}), f"{where}.annotations"),
+        starts,
+        _time(raw.get("endsAt"), f"{where}.endsAt"),
+        str(raw.get("generatorURL") or "")[:500],
+    )
+
+
+def parse_payload(data: Any) -> list[Alert]:
+    """The alerts of a webhook body; AlertPayloadError naming the first bad field."""
+    if not isinstance(data, Mapping):
+        raise AlertPayloadError("body: must be a JSON object")
+    if str(data.get("version", "4")) != "4":
+        raise AlertPayloadError("version: only Alertmanager webhook version 4 is understood")
+    alerts = data.get("alerts")
+    if not isinstance(alerts, list) or not alerts:
+        raise AlertPayloadError("alerts: must be a non-empty list")
+    if len(alerts) > MAX_ALERTS:
+        raise AlertPayloadError(f"alerts: at most {MAX_ALERTS} per request")
+    return [_alert(a, i) for i, a in enumerate(alerts)]
+
+
+def classify(alert: Alert, policy: Policy) -> Classified:
+    """Class from the ``class`` label (the policy's default when unknown), priority by severity."""
+    rules = policy.alerts
+    klass = alert.labels.get("class", "")
+    klass = klass if klass in policy.classes else rules.default_class
+    priority = rules.priority_of(alert.labels.get("severity"))
+    return Classified(klass, priority, policy.request_class(klass).line, 1.0)
+
+
+def describe(alert: Alert) -> str:
+    """The ticket description of an alert: summary, description, labels, start, source."""
+    ann = alert.annotations
+    head = f"[{alert.labels.get('severity', 'alert')}] {alert.name}"
+    lines = [f"{head}: {ann['summary']}" if ann.get("summary") else head]
+    if ann.get("description"):
+        lines += ["", ann["description"]]
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
+    lines += ["", f"Labels: {labels}", f"Firing since: {alert.starts_at.isoformat()}"]
+    if alert.source:
+        lines.append(f"Source: {alert.source}")
+    return "\n".join(lines)[:20000]
+
+
+def _intake(alert: Alert) -> Intake:
+    module = alert.labels.get("service") or alert.labels.get("job") or alert.name
+    return Intake(
+        description=describe(alert),
+        contact=alert.labels.get("contact", ACTOR)[:320],
+        module=module[:200],
+        version=alert.labels.get("version", "unknown")[:100],
+        channel="alert",
+        extra={"fingerprint": alert.fingerprint, "labels": alert.labels},
+    )
+
+
+def _fired(db: Database, policy: Policy, alert: Alert, now: datetime) -> Outcome:
+    fp, starts = alert.fingerprint, alert.starts_at
+    if not receipts.claim_episode(db, fp, starts, alert.name, now):
+        known = receipts.episode(db, fp, starts)
+        return Outcome(fp, alert.status, "replayed", known.ref if known else None)
+    try:
+        ref = receipts.open_ticket_of(db, fp)
+        if ref:
+            note = f"Alert {alert.name} fired again at {starts.isoformat()}.\n\n{describe(alert)}"
+            tickets.comment(db, policy, ref, ACTOR, now, note, public=False)
+            action = "updated"
+        else:
+            ref = tickets.file_ticket(db, policy, _intake(alert), classify(alert, policy), now).ref
+            action = "opened"
+    except Exception:
+        receipts.forget_episode(db, fp, starts)  # a retry of the webhook files it again
+        raise
+    receipts.set_episode(db, fp, starts, now, "firing", ref)
+    return Outcome(fp, alert.status, action, ref)
+
+
+def _resolved(db: Database, policy: Policy, alert: Alert, now: datetime) -> Outcome:
+    fp, starts = alert.fingerprint, alert.starts_at
+    known = receipts.episode(db, fp, starts)
+    if known is None:  # resolved without us having seen it fire: attach to an open ticket
+        if not receipts.claim_episode(db, fp, starts, alert.name, now):
+            return Outcome(fp, alert.status, "replayed", None)
+        ref = receipts.open_ticket_of(db, fp)
+    else:
+        ref = known.ref
+    if not receipts.set_episode(db, fp, starts, now, "resolved", ref, alert.ends_at or now):
+        return Outcome(fp, alert.status, "replayed", ref)
+    if ref is None:
+        return Outcome(fp, alert.status, "ignored", None)
+    ended = (alert.ends_at or now).isoformat()
+    tickets.comment(db, policy, ref, ACTOR, now, f"Alert {alert.name} resolved at {ended}.", False)
+    return Outcome(fp, alert.status, "resolved", ref)
+
+
+def handle_payload(data: Any, db: Database, policy: Policy, now: datetime) -> list[Outcome]:
+    """Apply a webhook body: every alert opened, updated, resolved, or recognised as a replay."""
+    alerts = parse_payload(data)
+    handlers = {"firing": _fired, "resolved": _resolved}
+    return [handlers[a.status](db, policy, a, now) for a in alerts]
