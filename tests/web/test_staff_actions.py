@@ -228,3 +228,15 @@ def test_phone_ticket(console):
     r = client.post("/staff/new", data={**form, "description": " "})
     assert r.status_code == 400
     assert client.post("/staff/new", data={**form, "lang": "xx"}).status_code == 422
+
+
+def test_status_form_offers_the_legal_moves_in_life_order(console):
+    client, desk, pol = console
+    ref = file(desk, pol)
+    tickets.transition(desk, pol, ref, "open", "l1-user", NOW)
+    page = text(client.get(f"/staff/t/{ref}"))
+    select = page.split('name="status-action"')[1].split("</select>")[0]
+    values = [part.split('"')[0] for part in select.split('value="')[1:]]
+    assert values == ["", "start", "resolve", "defer", "decline"]
+    assert post(client, ref, "status", action="").status_code == 400
+    assert view(desk, pol, ref).status == "open"

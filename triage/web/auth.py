@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
 from triage.desk.users import by_name, by_password
 from triage.web.api import limiter
@@ -84,8 +85,21 @@ def init_app(app: Flask) -> None:
 
 @bp.app_context_processor
 def _layout() -> dict:
-    """What the console layout needs: the sign-out form."""
-    return {"logout_form": PostForm()} if request.path.startswith("/staff") else {}
+    """What the console layout needs: the sign-out form, the role check, the home page."""
+    if not request.path.startswith("/staff"):
+        return {}
+    return {"logout_form": PostForm(), "staff_may": _may, "console_home": home}
+
+
+def _may(part: str) -> bool:
+    return bool(current_user.is_authenticated and may(current_user.role, part))
+
+
+def home() -> str:
+    """The first console page the member may use: the queue, else the writers' page."""
+    if not _may("queue") and _may("kb") and "writers.page" in current_app.view_functions:
+        return url_for("writers.page")
+    return url_for("staff.queue") if current_user.is_authenticated else url_for("auth.login")
 
 
 def member() -> Member:
@@ -111,12 +125,18 @@ def allowed(part: str) -> Callable:
 
 
 def _next_url() -> str:
-    """Where to go after signing in: a console path from ``next``, else the queue."""
+    """Where to go after signing in: a console path from ``next``, else the member's home."""
     target = request.args.get("next", "")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/staff"):
-        return url_for("staff.queue")
+    if parts.scheme or parts.netloc or not parts.path.startswith("/staff/") or target == "/staff/":
+        return home()
     return target
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(exc: CSRFError):
+    flash(f"The form was refused: {exc.description} Reload the page and try again.", "error")
+    return render_template("staff/login.html", form=LoginForm()), 400
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from triage.desk.lifecycle import STATUSES
@@ -49,8 +50,9 @@ def _headers(response):
 
 @bp.errorhandler(403)
 @bp.errorhandler(404)
+@bp.errorhandler(CSRFError)
 def console_error(exc: HTTPException):
-    """403 and 404 of the console as console pages."""
+    """Refusals of the console (CSRF, role, not found) as console pages."""
     page = render_template(
         "staff/error.html", code=exc.code, title=exc.name, message=exc.description
     )

@@ -19,6 +19,10 @@ from triage.desk.views import TicketView
 from triage.web import staff_forms as forms
 from triage.web.services import services
 
+#: The status form's actions in the order of a ticket's life (asking the customer has its own).
+STATUS_ORDER = (
+    "open", "start", "resume", "wait_third_party", "resolve", "close", "reopen", "defer", "decline",
+)  # fmt: skip
 #: Status actions whose reason the console asks for (defer and decline take a coded one).
 REASON_REQUIRED = frozenset({"wait_third_party", "resolve", "close", "reopen", "defer", "decline"})
 

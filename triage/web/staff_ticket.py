@@ -17,7 +17,7 @@ from triage.web.api_fields import now
 from triage.web.auth import allowed, member
 from triage.web.services import services
 from triage.web.staff import bp, decide, form_errors
-from triage.web.staff_actions import HANDLERS, Refused, ask_template
+from triage.web.staff_actions import HANDLERS, STATUS_ORDER, Refused, ask_template
 from triage.web.staff_roles import may
 
 
@@ -49,9 +49,8 @@ def _forms(view: TicketView) -> dict[str, Any]:
     policy = services().policy
     made = {kind: h.form(prefix=kind, formdata=None) for kind, h in HANDLERS.items()}
     made["ask"].message.data = ask_template(view)
-    made["status"].action.choices = forms.options(
-        a for a in view.allowed_actions if a != "wait_customer"
-    )
+    allowed = [a for a in STATUS_ORDER if a in view.allowed_actions]
+    made["status"].action.choices = forms.options([("", "— choose —"), *allowed])
     made["status"].coded_reason.choices = forms.options([("", "—"), *policy.decline_reasons])
     made["class"].value.choices = forms.options(policy.classes)
     made["class"].value.data = view.request_class
