@@ -204,3 +204,25 @@ def test_queue_marks_at_risk_and_breached(staff_app, staff_desk):
     staff_app.config["NOW"] = NOW + timedelta(days=1, hours=2)  # Tuesday 11:00: 10 support hours
     html = client.get("/staff/").get_data(as_text=True)
     assert f'class="breached" data-ref="{critical}"' in html
+
+
+def test_sign_in_is_rate_limited(staff_desk_url, tmp_path):
+    app = make_app(staff_desk_url, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute")
+    client = app.test_client()
+    wrong = {"name": "l1-user", "password": "wrong password"}
+    assert [client.post("/staff/login", data=wrong).status_code for _ in range(3)] == [401] * 3
+    r = client.post("/staff/login", data={"name": "l1-user", "password": PASSWORD})
+    assert r.status_code == 429 and "Too many sign-in attempts" in r.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302  # the right password did not get in either
+
+
+def test_session_bound_to_the_browser(staff_app):
+    client = staff_app.test_client()
+    client.post(
+        "/staff/login",
+        data={"name": "l1-user", "password": PASSWORD},
+        headers={"User-Agent": "browser A"},
+    )
+    assert client.get("/staff/", headers={"User-Agent": "browser A"}).status_code == 200
+    r = client.get("/staff/", headers={"User-Agent": "browser B"})  # a stolen cookie elsewhere
+    assert r.status_code == 302 and "/staff/login" in r.headers["Location"]

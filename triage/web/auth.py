@@ -139,6 +139,12 @@ def _csrf_refused(exc: CSRFError):
     return render_template("staff/login.html", form=LoginForm()), 400
 
 
+@bp.errorhandler(429)
+def _too_many(_exc):
+    flash("Too many sign-in attempts from your address: wait a minute and try again.", "error")
+    return render_template("staff/login.html", form=LoginForm()), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
