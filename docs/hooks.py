@@ -18,8 +18,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from triage import settings
 from triage.engine.policy import PolicyError, load_policy
-from triage.kb.articles import DEFAULT_LANG, LANGS, ArticleError, load_kb
-from triage.kb.checks import check_kb, errors_only
+from triage.kb.articles import DEFAULT_LANG, LANGS, Article
+from triage.kb.checks import check_and_load, errors_only
 from triage.kb.site import (
     LANG_NAMES,
     SECTIONS_MARKER,
@@ -43,9 +43,9 @@ def _paths(config) -> tuple[Path, Path, Path]:
     return root, kb_dir, Path(str(cfg["POLICY_FILE"]))
 
 
-def _check(root: Path, kb_dir: Path, classes) -> None:
-    """Log every problem of ``triage kb check``; stop the build on any error."""
-    problems = check_kb(kb_dir, classes, date.today())
+def _check(root: Path, kb_dir: Path, classes) -> list[Article]:
+    """Log every problem of ``triage kb check``; stop on any error, else the published articles."""
+    problems, articles = check_and_load(kb_dir, classes, date.today())
     for p in problems:
         (log.error if p.severity == "error" else log.info)(p.format(root))
     errors = errors_only(problems)
@@ -54,6 +54,7 @@ def _check(root: Path, kb_dir: Path, classes) -> None:
             f"the knowledge base {kb_dir} fails `triage kb check` with {len(errors)} "
             "error(s), listed above as path:LINE: field: message"
         )
+    return [a for a in articles if not a.is_draft]
 
 
 def _nav(nav: list, sections: list[Section], counts: dict[str, dict[str, int]]) -> list:
@@ -88,11 +89,7 @@ def on_config(config):
         policy = load_policy(policy_file)
     except PolicyError as exc:
         raise PluginError(str(exc)) from None
-    _check(root, kb_dir, policy.classes)
-    try:
-        articles = load_kb(kb_dir)
-    except ArticleError as exc:  # the check passed, so the files changed meanwhile
-        raise PluginError(str(exc)) from None
+    articles = _check(root, kb_dir, policy.classes)
     sections = [Section(c.id, c.names, c.descriptions) for c in policy.classes.values()]
     counts = counts_by_lang(articles)
     _state.clear()

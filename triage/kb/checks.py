@@ -201,13 +201,23 @@ def _across(articles: Iterable[Article]) -> list[Problem]:
 
 def check_kb(root: Path | str, classes: Iterable[str], today: date) -> list[Problem]:
     """Check every article below root and return all problems, in file order."""
+    return check_and_load(root, classes, today)[0]
+
+
+def check_and_load(
+    root: Path | str, classes: Iterable[str], today: date
+) -> tuple[list[Problem], list[Article]]:
+    """Like ``check_kb``, also returning the articles that parsed (drafts included).
+
+    The site hook uses it to read each file once.
+    """
     root = Path(root)
     classes = set(classes)
     problems: list[Problem] = []
     articles: list[Article] = []
     files = article_files(root)
     if not files:
-        return [Problem(str(root), 1, "kb", "no articles found")]
+        return [Problem(str(root), 1, "kb", "no articles found")], []
     for path in files:
         try:
             article = parse_article(path.read_text(encoding="utf-8"), path)
@@ -220,7 +230,7 @@ def check_kb(root: Path | str, classes: Iterable[str], today: date) -> list[Prob
         articles.append(article)
         problems += _location(article, root) + _links(article) + _semantic(article, classes, today)
     problems += _across(articles)
-    return sorted(problems, key=lambda p: (p.path, p.line, p.field))
+    return sorted(problems, key=lambda p: (p.path, p.line, p.field)), articles
 
 
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:
@@ -228,4 +238,11 @@ def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 
 
-__all__ = ["Problem", "check_kb", "errors_only", "FrontMatter", "DraftFrontMatter"]
+__all__ = [
+    "Problem",
+    "check_kb",
+    "check_and_load",
+    "errors_only",
+    "FrontMatter",
+    "DraftFrontMatter",
+]
