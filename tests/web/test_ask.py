@@ -59,6 +59,11 @@ def test_page_speaks_the_asked_language(public_app, query, header, heading):
     assert f"<h1>{heading}</h1>" in page.get_data(as_text=True)
 
 
+def test_the_site_placeholder_address_leads_here(public_app):
+    moved = public_app.test_client().get("/ask/?from=reset-password&lang=ru")
+    assert moved.status_code == 302 and moved.location == "/ask?from=reset-password&lang=ru"
+
+
 def test_no_js_question_suggestions_open_and_solved(public_app):
     client = public_app.test_client()
     page = ask(client, RU_QUESTION, "ru")
@@ -183,7 +188,7 @@ def test_not_helpful_is_noted_and_leads_to_the_ticket_form(public_app):
     data = {"csrf_token": csrf_of(html), "sid": sid_of(html), "article": "reset-password"}
     shown = client.post("/ask/answer?lang=ru", data={**data, "answer": "no"})
     body = shown.get_data(as_text=True)
-    assert shown.status_code == 200 and 'id="contact" class="fl-card">' in body
+    assert shown.status_code == 200 and 'id="contact-support" class="fl-card">' in body
     assert textarea(body, "description") == RU_QUESTION
     with public_app.app_context():
         counts = feedback_counts(services().db)

@@ -129,6 +129,12 @@ def ask_page():
     return _page(form=form, came_from=came)
 
 
+@bp.get("/ask/")
+def ask_slash():
+    """``/ask/`` (the static site's placeholder page) goes to the real page."""
+    return redirect(url_for("ask.ask_page", **request.args.to_dict()))
+
+
 @bp.post("/ask")
 @_limit("RATELIMIT_ASK")
 def ask_question():
@@ -275,6 +281,6 @@ def file_ticket():
 
 
 def tracking_url(ref: str, token: str) -> str:
-    """The customer's tracking link: the public address plus ``/t/<ref>?token=...``."""
+    """The customer's tracking link (config ``TRACKING_URL``: the status page by default)."""
     base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
-    return base + url_for("status.ticket", ref=ref, token=token)
+    return current_app.config["TRACKING_URL"].format(public_url=base, ref=ref, token=token)

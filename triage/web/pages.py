@@ -23,6 +23,7 @@ CSP = (
     "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 )
 PAGES = ("ask", "status")
+TRACKING_URL = "{public_url}/t/{ref}?token={token}"
 
 
 @lru_cache(maxsize=8)
@@ -76,6 +77,10 @@ def _protect() -> None:
 
 def init_app(app: Flask) -> None:
     """Languages, CSRF protection and the public pages (after ``api.init_app``)."""
+    from triage.web import api
+
+    if app.config.get("TRACKING_URL") in (None, api.DEFAULTS["TRACKING_URL"]):
+        app.config["TRACKING_URL"] = TRACKING_URL  # the status page, unless configured
     for module in (ask, status, public_api):
         for key, value in module.DEFAULTS.items():
             app.config.setdefault(key, value)

@@ -11,7 +11,7 @@
   var section = document.getElementById("suggestions");
   var none = document.getElementById("no-suggestions");
   var cta = document.getElementById("contact-cta");
-  var contact = document.getElementById("contact");
+  var contact = document.getElementById("contact-support");
   var ticketForm = document.getElementById("ticket-form");
   var tpl = document.getElementById("suggestion-template");
   var csrf = form.querySelector("input[name=csrf_token]").value;
