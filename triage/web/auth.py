@@ -7,9 +7,10 @@ and Secure unless the public address is plain HTTP on this machine.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cache, wraps
 from urllib.parse import urlsplit
 
 from flask import (
@@ -26,6 +27,7 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
+from triage.desk.tokens import hash_password, password_matches
 from triage.desk.users import by_name, by_password
 from triage.web.api import limiter
 from triage.web.services import services
@@ -54,6 +56,11 @@ class Member(UserMixin):
 def _load(name: str) -> Member | None:
     staff = by_name(services().db, name)
     return Member(staff.name, staff.role) if staff else None
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def secure_cookies(public_url: str) -> bool:
@@ -151,10 +158,13 @@ def login():
     """The sign-in form; a wrong name or password gets one generic message (401)."""
     form = LoginForm()
     if form.validate_on_submit():
-        staff = by_password(services().db, form.name.data.strip(), form.password.data)
+        db, name = services().db, form.name.data.strip()
+        staff = by_password(db, name, form.password.data)
         if staff is not None:
             login_user(Member(staff.name, staff.role))
             return redirect(_next_url())
+        if by_name(db, name) is None:  # hash anyway: an unknown name takes as long as a known one
+            password_matches(form.password.data, _dummy_hash())
         flash(WRONG, "error")
         return render_template("staff/login.html", form=form), 401
     if request.method == "POST":
