@@ -1,9 +1,10 @@
 """Outbound email: render what the outbox holds and deliver it through the configured SMTP server.
 
 Configuration (``triage.settings``: instance/config.py or ``TRIAGE_*``): MAIL_HOST, MAIL_PORT,
-MAIL_SECURITY (none, starttls, tls), MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM, PUBLIC_URL.
-A pass claims due messages, sends them on one connection and records each outcome: a 5xx reply
-fails the message for good, anything else (4xx, network) retries with exponential backoff.
+MAIL_SECURITY (none, starttls, tls), MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM, PUBLIC_URL, and
+MAIL_CA_FILE (a CA bundle to trust besides the system's). A pass claims due messages, sends them
+on one connection and records each outcome: a 5xx reply to a message fails it for good; anything
+else (4xx, network, TLS or sign-in trouble) retries with exponential backoff.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class MailConfig:
     timeout: float = 30.0
     max_attempts: int = 8
     backoff_base: float = 60.0
+    ca_file: str = ""
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> MailConfig:
@@ -63,6 +65,7 @@ class MailConfig:
                 timeout=float(cfg.get("MAIL_TIMEOUT", d.timeout)),  # type: ignore[arg-type]
                 max_attempts=int(cfg.get("MAIL_MAX_ATTEMPTS", d.max_attempts)),  # type: ignore[arg-type]
                 backoff_base=float(cfg.get("MAIL_BACKOFF_SECONDS", d.backoff_base)),  # type: ignore[arg-type]
+                ca_file=str(cfg.get("MAIL_CA_FILE", "") or ""),
             )
         except (TypeError, ValueError) as exc:
             raise MailConfigError(f"MAIL_* setting is not a number: {exc}") from None
@@ -89,7 +92,7 @@ def build_message(item: OutboxItem, rendered: Rendered, cfg: MailConfig) -> Emai
 
 def connect(cfg: MailConfig) -> smtplib.SMTP:
     """An open, authenticated SMTP connection as the configuration says."""
-    tls = ssl.create_default_context()
+    tls = ssl.create_default_context(cafile=cfg.ca_file or None)
     if cfg.security == "tls":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=tls)
     else:
@@ -125,10 +128,10 @@ def still_applies(item: OutboxItem) -> bool:
     return item.kind != "reminder" or item.ticket_status == "waiting_customer"
 
 
-def _fail(db, item, worker, now, exc, cfg, result: SendResult) -> None:
+def _fail(db, item, worker, now, exc, cfg, result: SendResult, final: bool | None = None) -> None:
     text = f"{type(exc).__name__}: {exc}"
     status = outbox.mark_failed(
-        db, item, worker, now, text, permanent=is_permanent(exc),
+        db, item, worker, now, text, permanent=is_permanent(exc) if final is None else final,
         max_attempts=cfg.max_attempts, base=cfg.backoff_base,
     )  # fmt: skip
     result.errors.append(f"{item.ref} {item.kind}: {text}")
@@ -172,9 +175,9 @@ def send_pending(
         return result
     try:
         smtp = connect(cfg)
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError) as exc:  # the server, not the message: retry
         for item in live:
-            _fail(db, item, worker, now, exc, cfg, result)
+            _fail(db, item, worker, now, exc, cfg, result, final=False)
         return result
     with smtp:
         for item in live:
