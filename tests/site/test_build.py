@@ -40,6 +40,12 @@ def test_search_index_finds_a_body_word(fixture_site, lang):
     assert pages_matching(fixture_site, word) == {url}
 
 
+def test_lists_of_articles_stay_out_of_search(fixture_site):
+    pages = {d["location"].split("#", 1)[0] for d in search_docs(fixture_site)[1]}
+    assert "access/reset-password/" in pages
+    assert not pages & {"access/", "ru/access/", "ru/", "tags/"}
+
+
 def test_search_languages_are_configured(fixture_site):
     assert {"en", "ru", "de"} <= set(search_index(fixture_site)["config"]["lang"])
 

@@ -19,6 +19,8 @@ from triage.kb.articles import DEFAULT_LANG, LANGS, Article, article_url, name_p
 
 _LINK_RE = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)")
 SECTIONS_MARKER = "<!-- kb:sections -->"
+# Lists of articles stay out of the search index: a search should find the article itself.
+NOT_SEARCHED = {"search": {"exclude": True}}
 LANG_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська", "de": "Deutsch"}
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -179,7 +181,8 @@ def class_page(section: Section, lang: str, articles: list[Article]) -> str:
     """The index page of one class in one language: its articles grouped by topic."""
     here = index_uri(section.id, lang)
     ui = UI.get(lang, UI[DEFAULT_LANG])
-    out = [_front({"title": section.name(lang), "kb_index": {"lang": lang, "class": section.id}})]
+    meta = {"title": section.name(lang), "kb_index": {"lang": lang, "class": section.id}}
+    out = [_front(meta | NOT_SEARCHED)]
     out.append(f"# {section.name(lang)}\n\n{section.description(lang)}\n")
     for topic, items in topic_groups(articles):
         out.append(f"\n## {topic.replace('-', ' ').capitalize() if topic else ui['other']}\n")
@@ -207,7 +210,7 @@ def sections_list(lang: str, sections: Iterable[Section], counts: Mapping[str, i
 def language_home(lang: str, sections: Iterable[Section], counts: Mapping[str, int]) -> str:
     """The home page of a language other than English."""
     ui = UI.get(lang, UI[DEFAULT_LANG])
-    head = _front({"title": ui["home"], "kb_index": {"lang": lang}})
+    head = _front({"title": ui["home"], "kb_index": {"lang": lang}} | NOT_SEARCHED)
     listing = sections_list(lang, sections, counts)
     return f"{head}# {ui['home']}\n\n{ui['intro']}\n\n{listing}\n\n{ui['ask']}\n"
 
