@@ -46,5 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from triage.web import staff
 
     staff.init_app(app)  # the console at /staff, with its sign-in pages
+    from triage.web import reports, writers
+
+    writers.init_app(app)  # /staff/kb: gaps, review lists, drafts from incidents
+    reports.init_app(app)  # /staff/reports: the managers' report, charts, CSV
     app.register_blueprint(site.bp)
     return app

@@ -22,6 +22,8 @@ CONSOLE: dict[str, frozenset[str]] = {
     "note": EVERYONE,  # internal notes
     "create": WORKERS,  # file a ticket for a caller (channel phone)
     "act": WORKERS,  # anything that changes the ticket or writes to the customer
+    "kb": frozenset({"writer", "admin"}),  # gaps, review lists, drafts from incidents
+    "reports": frozenset({"admin"}),  # the managers' report
 }
 
 #: Parts of the console limited to tickets owned by one of the member's lines.
