@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from tests.conftest import ROOT
 from tests.site.conftest import build_site
 from tests.web.ask_fixtures import make_public_app
-from triage.desk.deflection import QuestionSession, deflection_report
+from triage.desk.deflection import QuestionSession, deflection_report, feedback_counts
 from triage.web.services import services
 
 CHROMIUM = "/usr/bin/chromium"
@@ -171,7 +171,7 @@ def test_ask_support_works_without_javascript(live, browser, tmp_path):
 
 
 def test_site_search_goes_through_the_service(live, browser, tmp_path):
-    url, _app = live
+    url, app = live
     page = new_page(browser, "ru-RU")
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url))
@@ -186,4 +186,17 @@ def test_site_search_goes_through_the_service(live, browser, tmp_path):
     assert not any("search_index.json" in u for u in asked)
     hit.locator("a").first.click()
     expect(page.locator("h1")).to_contain_text("Сброс забытого пароля")
+    before = helpful(app, "reset-password", "ru")
+    page.locator(".kb-feedback button[value=yes]").click()  # the footer posts to the app
+    expect(page.locator(".kb-feedback__thanks")).to_be_visible()
+    assert helpful(app, "reset-password", "ru") == before + 1
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def helpful(app, article: str, lang: str) -> int:
+    """How many readers said the article helped, as stored."""
+    with app.app_context():
+        found = [
+            c for c in feedback_counts(services().db) if (c.article, c.lang) == (article, lang)
+        ]
+    return found[0].helpful if found else 0
