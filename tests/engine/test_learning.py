@@ -64,10 +64,27 @@ HELDOUT = [Example("access denied", "access"), Example("server down", "server")]
 def test_worse_model_is_refused_unless_forced():
     corrected = [fix("access please", "access", 1)]
     verdict = judge(Rule(), Rule("access"), HELDOUT, corrected)
-    assert not verdict.accepted and "0.5000 < 1.0000" in verdict.reason
+    assert not verdict.accepted and "0.5000 < 1.0000 - 0.01" in verdict.reason
     assert (verdict.live_heldout, verdict.new_heldout) == (1.0, 0.5)
     assert (verdict.recent_before, verdict.recent_after, verdict.recent_rows) == (1.0, 1.0, 1)
     assert judge(Rule(), Rule("access"), HELDOUT, corrected, force=True).accepted
+
+
+class Misses(Rule):
+    """Like Rule, but wrong on texts containing 'miss'."""
+
+    def predict_many(self, texts):
+        return [Said("x" if "miss" in t else t.split()[0]) for t in texts]
+
+
+def test_one_row_in_a_hundred_is_within_the_tolerance():
+    heldout = [Example(f"access {i}", "access") for i in range(99)] + [
+        Example("access miss", "access")
+    ]
+    within = judge(Rule(), Misses(), heldout, [])
+    assert within.accepted and (within.live_heldout, within.new_heldout) == (1.0, 0.99)
+    assert not judge(Rule(), Misses(), heldout, [], tolerance=0.0).accepted
+    assert not judge(Rule(), Misses(), heldout[50:], [], tolerance=0.01).accepted  # 1 in 50
 
 
 def test_equal_or_better_or_first_model_is_accepted():

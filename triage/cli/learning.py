@@ -9,7 +9,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from triage.engine.examples import DataError, Example, read_examples
-from triage.engine.learning import Corrected, Verdict, judge, merge
+from triage.engine.learning import TOLERANCE, Corrected, Verdict, judge, merge
 
 
 def staff_corrections(cfg: dict) -> list[Corrected]:
@@ -55,7 +55,8 @@ def gate(new: Any, cfg: dict, corrected: list[Corrected], force: bool) -> Verdic
         heldout = read_examples(heldout_file) if heldout_file.is_file() else []
     except DataError as exc:
         raise click.ClickException(str(exc)) from None
-    verdict = judge(_live(Path(str(cfg["MODEL_DIR"]))), new, heldout, corrected, force)
+    tolerance = float(cfg.get("TRAIN_TOLERANCE", TOLERANCE))  # TRIAGE_TRAIN_TOLERANCE=0: strict
+    verdict = judge(_live(Path(str(cfg["MODEL_DIR"]))), new, heldout, corrected, force, tolerance)
     if verdict.recent_rows:
         click.echo(
             f"recent corrections ({verdict.recent_rows}): accuracy before "

@@ -4,7 +4,8 @@ Pure functions (no scikit-learn here: models are used through ``predict_many``).
 or priority correction staff make is a labelled row (text: the ticket's description). Rows are
 deduplicated by normalised text; the newest wins: a correction over a file row, a later
 correction over an earlier one. Before a new model replaces the live one, both are scored on
-the held-out rows; a new model that is worse there is refused (unless forced).
+the held-out rows; a new model that is worse there (by more than ``TOLERANCE``) is refused
+unless forced.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from triage.engine.examples import Example
 from triage.engine.metrics import accuracy
 
 RECENT = 200  # corrections the before / after accuracy is reported on
+# Worse means lower held-out accuracy by more than this: one or two held-out rows changing
+# their answer after a handful of new training rows is noise, not a worse model.
+TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ def judge(
     heldout: Sequence[Example],
     corrected: Iterable[Corrected],
     force: bool = False,
+    tolerance: float = TOLERANCE,
 ) -> Verdict:
     """Compare the live and the new model; refuse the new one if worse on held-out (not forced)."""
     recent = [c.example() for c in newest(corrected)[:RECENT]]
@@ -97,10 +102,9 @@ def judge(
         accepted, reason = True, "no live model to compare with"
     elif not heldout:
         accepted, reason = True, "no held-out rows to compare on"
-    elif new_h < live_h and not force:
-        accepted, reason = False, f"worse on held-out rows ({new_h:.4f} < {live_h:.4f})"
-    elif new_h < live_h:
-        accepted, reason = True, f"worse on held-out rows ({new_h:.4f} < {live_h:.4f}), forced"
+    elif new_h < live_h - tolerance - 1e-9:  # rounding of equal shares is not worse
+        worse = f"worse on held-out rows ({new_h:.4f} < {live_h:.4f} - {tolerance:g})"
+        accepted, reason = force, f"{worse}, forced" if force else worse
     else:
         accepted, reason = True, f"held-out accuracy {live_h:.4f} -> {new_h:.4f}"
     return Verdict(live_h, new_h, before, after, len(recent), accepted, reason)
