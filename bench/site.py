@@ -18,6 +18,9 @@ import time
 from pathlib import Path
 
 from bench.kbgen import generate
+from triage.engine.policy import load_policy
+from triage.kb.articles import load_kb
+from triage.kb.site import Section, site_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -45,7 +48,35 @@ def tree_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def one_size(n: int, work: Path) -> list[dict]:
+PLAIN_YML = """site_name: plain
+theme: {name: material}
+plugins: [search, tags]
+markdown_extensions: [admonition, tables, toc, pymdownx.highlight, pymdownx.superfences]
+validation: {nav: {omitted_files: ignore}, links: {not_found: ignore}}
+nav:
+  - Home: index.md
+  - Topics:
+"""
+
+
+def plain_build(kb: Path, work: Path, env: dict[str, str]) -> dict:
+    """The baseline: plain mkdocs-material on the same pages written as files (no hook)."""
+    docs = work / "plain" / "docs"
+    policy = load_policy(ROOT / "policy.yml")
+    sections = [Section(c.id, c.names, c.descriptions) for c in policy.classes.values()]
+    for page in site_pages(load_kb(kb), sections):
+        (docs / page.src_uri).parent.mkdir(parents=True, exist_ok=True)
+        (docs / page.src_uri).write_text(page.content, encoding="utf-8")
+    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
+    nav = "".join(f"    - {s.id}: {s.id}/index.md\n" for s in sections)
+    (work / "plain" / "mkdocs.yml").write_text(PLAIN_YML + nav, encoding="utf-8")
+    cmd = [str(BIN / "mkdocs"), "build", "-q", "-f", str(work / "plain" / "mkdocs.yml")]
+    result = measure([*cmd, "-d", str(work / "plain" / "site")], env)
+    shutil.rmtree(work / "plain", ignore_errors=True)
+    return result
+
+
+def one_size(n: int, work: Path, baseline: bool = False) -> list[dict]:
     """Generate a KB of n articles, check it, build it; one row per step."""
     kb, site = work / f"kb{n}", work / f"site{n}"
     t0 = time.perf_counter()
@@ -73,7 +104,12 @@ def one_size(n: int, work: Path) -> list[dict]:
             "search_index_gzip_mb": round(len(gzip.compress(raw, 6)) / 1e6, 2),
         }
     shutil.rmtree(site, ignore_errors=True)
-    return rows + [row]
+    rows.append(row)
+    if baseline:
+        print(f"  {n}: baseline build (plain mkdocs-material, same pages)", flush=True)
+        plain = plain_build(kb, work, env)
+        rows.append({"articles": n, "step": "baseline: plain material, same pages", **plain})
+    return rows
 
 
 def notes_for(rows: list[dict], load: float) -> list[str]:
@@ -88,6 +124,14 @@ def notes_for(rows: list[dict], load: float) -> list[str]:
                 f"{'met' if ok else 'MISSED'} ({r['wall_s']} s, {r.get('site_mb', '?')} MB)"
             )
     notes.append("build = hook (check + load + generate pages) + mkdocs-material with section nav")
+    ours = [r for r in rows if r["step"].startswith("mkdocs")]
+    base = [r for r in rows if r["step"].startswith("baseline")]
+    if ours and base and base[0]["cpu_s"]:
+        ratio = ours[0]["cpu_s"] / base[0]["cpu_s"]
+        notes.append(
+            f"at {base[0]['articles']} articles the site costs {ratio:.2f}x the CPU of plain "
+            "mkdocs-material on the same pages (same machine load; the load-robust figure)"
+        )
     return notes
 
 
@@ -97,8 +141,8 @@ def run() -> dict:
     load = os.getloadavg()[0]
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
-        for n in sizes:
-            rows += one_size(n, Path(tmp))
+        for i, n in enumerate(sizes):
+            rows += one_size(n, Path(tmp), baseline=i == 0)
     return {"rows": rows, "notes": notes_for(rows, load)}
 
 
