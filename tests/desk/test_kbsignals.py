@@ -51,6 +51,9 @@ def test_gap_questions_from_every_source(db, policy):
     resolve(db, policy, linked, T0 + 3 * M)
     tickets.link_article(db, policy, linked, "bob", T0 + 4 * M, "reset-password")
     file(db, policy, "still open ticket")  # not resolved: not a gap yet
+    answered = file(db, policy, "how do I resize a disk")
+    tickets.transition(db, policy, answered, "open", "bob", T0)
+    tickets.transition(db, policy, answered, "resolve", "bob", T0, reason=kbsignals.ANSWERED_REASON)
     found = kbsignals.gap_questions(db)
     got = sorted((q.source, q.text, q.lang, q.ref) for q in found)
     assert got == sorted([
@@ -66,10 +69,11 @@ def test_scored_suggestions_under_the_threshold(db):
     """Sessions whose stored suggestions carry scores: all under the threshold is a gap."""
     with db.write() as s:  # the Ask page does not store scores yet: write the row directly
         row = QuestionSession(key="k1", started_at=T0, question="weak match only", lang="en")
-        row.suggested, row.opened = [{**SUG[0], "score": 0.2}], []
-        s.add(row)
-    assert [q.text for q in kbsignals.gap_questions(db, threshold=0.5)] == ["weak match only"]
-    assert kbsignals.gap_questions(db, threshold=0.1) == []
+        row.suggested, row.opened = [{**SUG[0], "score": 4.0}, {**SUG[0], "score": 3.0}], []
+        s.add(row)  # top share 4 / (4 + 3) = 0.57
+    assert [q.text for q in kbsignals.gap_questions(db, threshold=0.6)] == ["weak match only"]
+    assert kbsignals.gap_questions(db, threshold=0.5) == []
+    assert kbsignals.gap_questions(db) == []  # no threshold: scored suggestions are not judged
 
 
 def test_usage_counts_opens_deflections_and_tickets_after(db, policy):

@@ -33,7 +33,7 @@ def _db():
 @kb.command("gaps")
 @click.option("--since", type=DAY, help="Only questions from this day on (YYYY-MM-DD).")
 @click.option("--min-size", default=2, show_default=True, help="Smallest topic shown.")
-@click.option("--threshold", type=float, help="Self-service score under which a match is weak.")
+@click.option("--threshold", type=float, help="Self-service share under which a match is weak.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def gaps(since: datetime | None, min_size: int, threshold: float | None, as_json: bool) -> None:
     """Topics of questions the knowledge base did not answer, largest first.
@@ -42,9 +42,11 @@ def gaps(since: datetime | None, min_size: int, threshold: float | None, as_json
     suggestions marked not helpful, and resolved tickets no article answered.
     """
     from triage.desk.kbsignals import gap_questions
+    from triage.engine.decide import SELF_SERVICE_SHARE
     from triage.kb.gaps import find_gaps
 
-    found = gap_questions(_db(), day_start(since, common.policy()), threshold)
+    share = SELF_SERVICE_SHARE if threshold is None else threshold
+    found = gap_questions(_db(), day_start(since, common.policy()), share)
     result = find_gaps(found, min_size=max(min_size, 1))
     if as_json:
         data = {"questions": result.questions, "unclustered": result.unclustered}

@@ -30,12 +30,19 @@ DONE = ("resolved", "closed")
 
 
 def _low_score(row: QuestionSession, threshold: float | None) -> bool:
-    """No suggestion at all, or every suggestion scored below the threshold (when scored)."""
+    """No suggestion at all, or (when scores were stored) a top share under the threshold.
+
+    The share is the self-service rule of ``triage.engine.decide``: s1 / (s1 + s2).
+    """
     suggested = list(row.suggested or [])
     if not suggested:
         return True
     scores = [s.get("score") for s in suggested if isinstance(s.get("score"), int | float)]
-    return threshold is not None and len(scores) == len(suggested) and max(scores) < threshold
+    if threshold is None or len(scores) != len(suggested):
+        return False
+    top = sorted((max(float(x), 0.0) for x in scores), reverse=True) + [0.0]
+    share = top[0] / (top[0] + top[1]) if top[0] + top[1] > 0 else 0.0
+    return share < threshold
 
 
 def _session_gaps(s: Session, since: datetime | None, threshold: float | None):
