@@ -56,8 +56,8 @@ def parse_wrk(out: str) -> dict:
     errors = re.search(r"Socket errors: (.*)$", out, re.M)
     return {
         "req_s": round(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), 1),
-        "p50_ms": round(_ms(pct["50"]), 2),
-        "p99_ms": round(_ms(pct["99"]), 2),
+        "p50_ms": round(_ms(pct["50"]), 2) if "50" in pct else float("nan"),
+        "p99_ms": round(_ms(pct["99"]), 2) if "99" in pct else float("nan"),
         "requests": int(total.group(1)) if total else 0,
         "non_2xx": int(bad.group(1)) if bad else 0,
         "socket_errors": errors.group(1).strip() if errors else "",
@@ -69,7 +69,8 @@ def run_wrk(base: str, path: str, bodies: list[dict], conns: int, seconds: int) 
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(lua_script(path, bodies))
     threads = min(conns, 2)
-    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", f.name, base]
+    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+    cmd += ["-s", f.name, base]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True)
     finally:
