@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.web.staff_fixtures import NOW, file, login
+from tests.web.staff_fixtures import NOW, file, login, make_app
 from triage.desk import tickets
 from triage.desk.views import find_staff_view
 
@@ -240,3 +242,20 @@ def test_status_form_offers_the_legal_moves_in_life_order(console):
     assert values == ["", "start", "resolve", "defer", "decline"]
     assert post(client, ref, "status", action="").status_code == 400
     assert view(desk, pol, ref).status == "open"
+
+
+def test_engine_view_and_one_click_answer(staff_desk_url, staff_desk, engine_dirs, tmp_path):
+    app = make_app(staff_desk_url, tmp_path, **engine_dirs)
+    pol = app.extensions["triage"].policy
+    client = app.test_client()
+    login(client, "l1")
+    ref = file(staff_desk, pol, description="I forgot my password and cannot sign in", steps="")
+    page = text(client.get(f"/staff/t/{ref}"))
+    engine = page.split('id="engine"')[1].split("</section>")[0]
+    assert "<strong>access</strong>" in engine and "Because of:" in engine
+    url = re.search(r'name="answer-url" type="hidden" value="([^"]+)"', engine).group(1)
+    title = re.search(r'name="answer-title" type="hidden" value="([^"]+)"', engine).group(1)
+    assert (url, title) == ("access/reset-password/", "Reset a forgotten password")
+    assert post(client, ref, "answer", url=url, title=title).status_code == 303
+    t = view(staff_desk, pol, ref)
+    assert t.status == "resolved" and "/access/reset-password/" in t.events[-1].message
