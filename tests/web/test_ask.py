@@ -204,3 +204,13 @@ def test_ticket_posts_are_rate_limited(tmp_path, engine_dirs):
     data = {**TICKET, "csrf_token": csrf_of(form)}
     assert client.post("/ask/ticket", data=data).status_code == 200
     assert client.post("/ask/ticket", data=data).status_code == 429
+
+
+def test_pages_render_with_csrf_switched_off(tmp_path, engine_dirs):
+    app = make_public_app(tmp_path, engine_dirs, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    assert client.get("/ask").status_code == 200
+    assert client.post("/ask", data={"question": RU_QUESTION}).status_code == 200
+    filed = client.post("/ask/ticket", data=TICKET).get_data(as_text=True)
+    link = re.search(r'id="tracking-link" href="http://help.example([^"]+)"', filed).group(1)
+    assert client.get(link.replace("&amp;", "&")).status_code == 200
