@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from triage.engine.textnorm import fold
 
@@ -21,6 +22,12 @@ _WORD = re.compile(r"\w{2,}", re.UNICODE)
 def terms(text: str) -> list[str]:
     """The folded, prefix-stemmed words of a text (digits-only words dropped)."""
     return [fold(w)[:STEM_LETTERS] for w in _WORD.findall(text or "") if not w.isdigit()]
+
+
+@lru_cache(maxsize=4096)
+def _counts(text: str) -> Counter[str]:
+    """Term counts of a text, cached: the same resolved tickets are compared page after page."""
+    return Counter(terms(text))
 
 
 def _weights(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
@@ -40,14 +47,16 @@ def similar(
     text: str, candidates: Sequence[tuple[str, str]], k: int = 5, min_score: float = 0.2
 ) -> list[tuple[str, float]]:
     """The ``k`` candidates (ref, text) nearest to ``text`` by TF-IDF cosine, best first."""
-    query = Counter(terms(text))
+    query = _counts(text)
     if not query or not candidates or k <= 0:
         return []
-    docs = [Counter(terms(body)) for _, body in candidates]
+    docs = [_counts(body) for _, body in candidates]
     idf = _idf([*docs, query], len(docs) + 1)
     q = _weights(query, idf)
     scored = []
     for (ref, _), doc in zip(candidates, docs, strict=True):
+        if doc.keys().isdisjoint(q):
+            continue
         d = _weights(doc, idf)
         score = sum(w * d.get(t, 0.0) for t, w in q.items())
         if score >= min_score:
