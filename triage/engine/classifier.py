@@ -135,7 +135,7 @@ class Classifier:
         if self._names is None:
             self._names = self.pipeline[0].get_feature_names_out()
         row = sp.csr_matrix(x)
-        weights = row.data * _class_weights(self.pipeline[-1], column)[row.indices]
+        weights = row.data * linear.class_weights(self.pipeline[-1], column)[row.indices]
         terms: list[str] = []
         for j in np.argsort(-weights):
             name = str(self._names[row.indices[j]])
@@ -174,12 +174,6 @@ class Classifier:
         return cls(metadata=metadata, **objects)
 
 
-def _class_weights(clf: LinearSVC, column: int) -> np.ndarray:
-    if clf.coef_.shape[0] == 1:  # binary: one row of weights for the second class
-        return clf.coef_[0] if column == 1 else -clf.coef_[0]
-    return clf.coef_[column]
-
-
 def train(
     examples: Sequence[Example],
     val: Sequence[Example] | None = None,
@@ -195,6 +189,27 @@ def train(
     classes = np.unique(labels)
     if len(classes) < 2:
         raise ValueError("training needs examples of at least two classes")
+    pipe, calib = _fit_and_calibrate(texts, labels, val, c, folds, step)
+    matrix = pipe[0].transform(texts)
+    step("fitting the priority model")
+    prio, prio_temp = _priority_model(examples, matrix, classes, default_priorities or {})
+    meta = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "libraries": library_versions(),
+        "data_hash": data_hash(examples),
+        "rows": len(examples),
+        "classes": [str(k) for k in classes],
+        **calib,
+        "priority_temperature": prio_temp,
+        "params": {"C": c, "folds": folds, "features": "word 1-2 + char_wb 2-5"},
+        "fit_seconds": round(time.perf_counter() - start, 2),
+    }
+    return Classifier(pipe, matrix, np.searchsorted(classes, labels), prio, meta)
+
+
+def _fit_and_calibrate(texts, labels, val, c, folds, step) -> tuple[Pipeline, dict]:
+    """The class pipeline fitted on all texts, and its calibration (on val, else by CV)."""
+    classes = np.unique(labels)
     if val:
         step("fitting on the training rows")
         pipe = make_pipeline(c).fit(texts, labels)
@@ -207,22 +222,8 @@ def train(
         step("fitting on all training rows")
         pipe = make_pipeline(c).fit(texts, labels)
     calib = _calibrate(classes, gold, *found)
-    matrix = pipe[0].transform(texts)
-    step("fitting the priority model")
-    prio, prio_temp = _priority_model(examples, matrix, classes, default_priorities or {})
-    meta = {
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "libraries": library_versions(),
-        "data_hash": data_hash(examples),
-        "rows": len(examples),
-        "classes": [str(k) for k in classes],
-        **calib,
-        "priority_temperature": prio_temp,
-        "validation": {"method": how, **calib.pop("validation")},
-        "params": {"C": c, "folds": folds, "features": "word 1-2 + char_wb 2-5"},
-        "fit_seconds": round(time.perf_counter() - start, 2),
-    }
-    return Classifier(pipe, matrix, np.searchsorted(classes, labels), prio, meta)
+    calib["validation"] = {"method": how, **calib["validation"]}
+    return pipe, calib
 
 
 def _validate(pipe: Pipeline, texts, labels, val_texts, val_gold, classes) -> tuple:

@@ -58,3 +58,10 @@ def restore_vocabularies(pipeline, vocabularies: dict[str, np.ndarray]) -> None:
     """Put back the vocabularies taken out by without_vocabularies."""
     for name, vectorizer in pipeline[0].transformer_list:
         vectorizer.vocabulary_ = {str(t): i for i, t in enumerate(vocabularies[name].tolist())}
+
+
+def class_weights(clf, column: int) -> np.ndarray:
+    """The weight of each feature for one class column of a fitted linear model."""
+    if clf.coef_.shape[0] == 1:  # binary: one row of weights for the second class
+        return clf.coef_[0] if column == 1 else -clf.coef_[0]
+    return clf.coef_[column]
