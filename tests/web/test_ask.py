@@ -180,6 +180,9 @@ def test_script_commits_the_question_and_records_opening(public_app):
     with public_app.app_context():
         asked = questions.get_session(services().db, sid)
     assert asked.question == RU_QUESTION and asked.opened == ("reset-password",)
+    beacon = {"csrf_token": token, "question": "сайт не работает", "sid": ""}  # a form post
+    left = client.post("/ask/session", data=beacon)
+    assert left.status_code == 200 and left.get_json()["sid"] != sid
 
 
 def test_not_helpful_is_noted_and_leads_to_the_ticket_form(public_app):

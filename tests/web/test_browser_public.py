@@ -154,6 +154,24 @@ def test_customer_files_a_ticket_and_opens_the_tracking_link(live, browser, tmp_
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+def test_a_question_left_without_any_action_is_still_counted(live, browser):
+    url, app = live
+    page = new_page(browser, "en-US")
+    page.goto(f"{url}/ask")
+    question = "how do I create a virtual machine"
+    page.locator("#question").fill(question)
+    expect(page.locator(".fl-sugg").first).to_be_visible(timeout=10_000)
+    page.goto(f"{url}/ask/")  # leaves at once: the page sends the question as it goes
+    for _ in range(50):
+        with app.app_context(), services().db.read() as s:
+            q = select(QuestionSession).where(QuestionSession.question == question)
+            if s.execute(q).scalar() is not None:
+                break
+        page.wait_for_timeout(100)
+    row = session_row(app, question)
+    assert row.suggested and not row.solved and row.ticket_ref is None
+
+
 def test_ask_support_works_without_javascript(live, browser, tmp_path):
     url, app = live
     page = new_page(browser, "de-DE", js=False)

@@ -157,8 +157,12 @@ def ask_question():
 @bp.post("/ask/session")
 @_limit("RATELIMIT_ASK")
 def commit_question():
-    """JSON for the script: record the question it shows suggestions for; returns the sid."""
-    data = request.get_json(silent=True) or {}
+    """For the script: record the question it shows suggestions for; returns the sid.
+
+    JSON with the X-CSRFToken header, or a form (``navigator.sendBeacon`` when the page is left
+    before the question was recorded, so that sessions without any action are counted too).
+    """
+    data = request.get_json(silent=True) or request.form.to_dict()
     question = data.get("question")
     if not isinstance(question, str) or not question.strip() or len(question) > 5000:
         return jsonify(error="question: 1 to 5000 characters"), 422
@@ -245,6 +249,18 @@ def _classify(text: str) -> tuple[Classified, str | None]:
     return Classified.of(decision), getattr(decision, "lang", None)
 
 
+def _intake(form: TicketForm) -> Intake:
+    text = {k: (getattr(form, k).data or "").strip() for k in ("module", "version", "contact")}
+    return Intake(
+        description=form.description.data.strip(),
+        steps=(form.steps.data or "").strip(),
+        lang=i18n.lang(),
+        channel="web",
+        customer_priority=form.priority.data,
+        **text,
+    )
+
+
 @bp.post("/ask/ticket")
 @_limit("RATELIMIT_ASK_TICKETS")
 def file_ticket():
@@ -253,16 +269,7 @@ def file_ticket():
     form = _choices(TicketForm())
     if not form.validate():
         return _page(422, ticket=form, contact=True)
-    intake = Intake(
-        description=form.description.data.strip(),
-        steps=(form.steps.data or "").strip(),
-        module=form.module.data.strip(),
-        version=form.version.data.strip(),
-        contact=form.contact.data.strip(),
-        lang=i18n.lang(),
-        channel="web",
-        customer_priority=form.priority.data,
-    )
+    intake = _intake(form)
     decided, _found = _classify(f"{intake.description}\n{intake.steps}".strip())
     try:
         filed = tickets.file_ticket(services().db, policy, intake, decided, now())

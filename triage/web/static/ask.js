@@ -58,6 +58,19 @@
   }
   var commitLater = debounce(function () { commit().catch(function () {}); }, 1500);
 
+  /* Leaving before the question was recorded: send it anyway, so the session is counted. */
+  window.addEventListener("pagehide", function () {
+    var text = q.value.trim();
+    if (!state.decision || !text || (state.sid && state.committed === text)) return;
+    if (!navigator.sendBeacon) return;
+    var data = new FormData();
+    data.append("csrf_token", csrf);
+    data.append("question", text);
+    data.append("sid", state.sid);
+    data.append("from", cameFrom);
+    navigator.sendBeacon(form.dataset.sessionUrl, data);
+  });
+
   function fillSnippet(target, html) {
     var doc = new DOMParser().parseFromString("<p>" + (html || "") + "</p>", "text/html");
     target.textContent = "";
