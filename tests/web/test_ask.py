@@ -217,3 +217,14 @@ def test_pages_render_with_csrf_switched_off(tmp_path, engine_dirs):
     filed = client.post("/ask/ticket", data=TICKET).get_data(as_text=True)
     link = re.search(r'id="tracking-link" href="http://help.example([^"]+)"', filed).group(1)
     assert client.get(link.replace("&amp;", "&")).status_code == 200
+
+
+def test_without_a_model_the_page_still_files_tickets(tmp_path, engine_dirs):
+    app = make_public_app(tmp_path, {**engine_dirs, "MODEL_DIR": str(tmp_path / "no-model")})
+    client = app.test_client()
+    html = ask(client, RU_QUESTION, "ru").get_data(as_text=True)
+    assert "Подходящей статьи пока нет" in html  # no suggestions, no error
+    data = {**TICKET, "csrf_token": csrf_of(html), "sid": sid_of(html)}
+    body = client.post("/ask/ticket?lang=ru", data=data).get_data(as_text=True)
+    assert 'id="ticket-ref">SUP-000001<' in body
+    assert "Пока не определён: поддержка разберётся" in body
