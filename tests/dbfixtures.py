@@ -6,9 +6,13 @@ PostgreSQL is $TEST_DATABASE_URL when set, else a throwaway server started for t
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -33,9 +37,9 @@ class _External:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(sql)
 
-    def create_database(self, name: str) -> str:
-        """Create a database and return its URL."""
-        self._exec(f'CREATE DATABASE "{name}"')
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create a database (a copy of ``template`` when given) and return its URL."""
+        self._exec(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         self.created.append(name)
         return self.admin.set(database=name).render_as_string(hide_password=False)
 
@@ -61,15 +65,37 @@ def pg_server():
     server.stop()
 
 
+_templates: dict[object, str] = {}
+
+
+def _sqlite_template() -> Path:
+    """A migrated SQLite file made once per test process; tests get copies of it."""
+    if "sqlite" not in _templates:
+        folder = Path(tempfile.mkdtemp(prefix="frontline-tmpl-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        upgrade(f"sqlite:///{folder / 'template.db'}")
+        _templates["sqlite"] = str(folder / "template.db")
+    return Path(_templates["sqlite"])
+
+
+def _pg_template(server) -> str:
+    """A migrated database on the server, made once; tests get copies (CREATE ... TEMPLATE)."""
+    key = id(server)
+    if key not in _templates:
+        name = f"tmpl_{os.getpid()}"
+        upgrade(server.create_database(name))
+        _templates[key] = name
+    return _templates[key]
+
+
 def fresh_url(backend: str, request: pytest.FixtureRequest | None, tmp_path, server=None) -> str:
     """A new, migrated database of the backend: a file for SQLite, a database for PostgreSQL."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'desk.db'}"
-    else:
-        server = server or request.getfixturevalue("pg_server")
-        url = server.create_database(f"t_{os.getpid()}_{next(_names)}")
-    upgrade(url)
-    return url
+        shutil.copyfile(_sqlite_template(), tmp_path / "desk.db")
+        return f"sqlite:///{tmp_path / 'desk.db'}"
+    server = server or request.getfixturevalue("pg_server")
+    name = f"t_{os.getpid()}_{next(_names)}"
+    return server.create_database(name, template=_pg_template(server))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
