@@ -82,7 +82,7 @@ def test_links_between_articles(fixture_site):
 
 def test_class_index_groups_articles_by_topic(fixture_site):
     page = html(fixture_site, "access/")
-    assert page.index(">Password<") < page.index("Reset a forgotten password")
+    assert page.index(">password<") < page.index("Reset a forgotten password")
     assert page.index(">2fa<") < page.index("Set up two-factor sign-in")
     assert "Zwei-Faktor" not in page  # other languages have their own index pages
     assert "Zwei-Faktor-Anmeldung einrichten" in html(fixture_site, "de/access/")

@@ -185,7 +185,7 @@ def class_page(section: Section, lang: str, articles: list[Article]) -> str:
     out = [_front(meta | NOT_SEARCHED)]
     out.append(f"# {section.name(lang)}\n\n{section.description(lang)}\n")
     for topic, items in topic_groups(articles):
-        out.append(f"\n## {topic.replace('-', ' ').capitalize() if topic else ui['other']}\n")
+        out.append(f"\n## {topic or ui['other']}\n")  # the tag as written, as on tag chips
         for a in items:
             summary = f": {a.summary}" if a.summary else ""
             out.append(f"- [{a.title}]({relative(here, page_uri(a))}){summary}")
