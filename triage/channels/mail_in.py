@@ -41,6 +41,7 @@ from triage.engine.language import detect_language
 from triage.engine.policy import Policy
 
 log = logging.getLogger(__name__)
+QUESTION_CHARS = 2000  # what the engine reads of a mail: subject and the start of the text
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _file(inbox: Inbox, mail: ParsedMail, now: datetime, refers_to: str | None) 
     description = f"{mail.subject}\n\n{mail.text}".strip()[: LIMITS["description"]]
     lang = detect_language(description, policy.default_language)
     try:
-        decided = Classified.of(inbox.engine.decide(description, lang))
+        decided = Classified.of(inbox.engine.decide(description[:QUESTION_CHARS], lang))
     except Exception:  # a request is never lost because the model or index is broken
         log.exception("engine failed; filing the mail as %s", policy.unknown_class.id)
         u = policy.unknown_class
@@ -158,8 +159,7 @@ def handle_message(raw: bytes, inbox: Inbox, now: datetime, envelope_from: str =
         log.exception("mail %s could not be handled", mail.message_id)
         receipts.release_mail(db, mail.key)
         return MailResult("failed", "451 4.3.0 Temporary failure, please try again later")
-    receipts.add_attachments(db, ref, mail.key, files)
-    receipts.finish_mail(db, mail.key, status, ref)
+    receipts.finish_mail(db, mail.key, status, ref, files)
     return MailResult(status, f"250 2.0.0 Accepted as {ref}", ref)
 
 

@@ -45,6 +45,13 @@ def templates(lang: str) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=128)
+def _compiled(lang: str, kind: str, part: str) -> jinja2.Template:
+    """A template part (subject, body, signature), compiled once."""
+    tpl = templates(lang)[kind]
+    return _ENV.from_string(tpl[part] if part else tpl)
+
+
 def _when(iso: str | None, lang: str, policy: Policy, date_only: bool = False) -> str:
     if not iso:
         return ""
@@ -105,9 +112,8 @@ def render(kind: str, lang: str, ctx: dict[str, Any], policy: Policy, public_url
     if kind not in all_templates or kind in ("words", "signature"):
         raise TemplateError(f"no {kind!r} email template for language {lang!r}")
     values = full_context(kind, lang, ctx, policy, public_url)
-    tpl = all_templates[kind]
-    subject = " ".join(_ENV.from_string(tpl["subject"]).render(values).split())
-    body = _ENV.from_string(tpl["body"]).render(values).strip()
-    signature = _ENV.from_string(all_templates["signature"]).render(values).strip()
+    subject = " ".join(_compiled(lang, kind, "subject").render(values).split())
+    body = _compiled(lang, kind, "body").render(values).strip()
+    signature = _compiled(lang, "signature", "").render(values).strip()
     body = re.sub(r"\n{3,}", "\n\n", f"{body}\n\n{signature}\n")
     return Rendered(subject, body)

@@ -174,14 +174,16 @@ def claim(
         if s.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=OutboxMessage)
         rows = s.execute(query).scalars().all()
+        ids = {r.ticket_id for r in rows if r.ticket_id}
+        found = select(Ticket.id, Ticket.status).where(Ticket.id.in_(ids))
+        statuses = {row[0]: row[1] for row in s.execute(found)} if ids else {}
         items = []
         for r in rows:
             r.status, r.claimed_by = "sending", worker
             r.claimed_until, r.attempts = now + timedelta(seconds=lease), r.attempts + 1
-            status = s.get(Ticket, r.ticket_id).status if r.ticket_id else None
             items.append(
                 OutboxItem(r.id, r.ref, r.kind, r.lang, r.to_addr, dict(r.context), r.attempts,
-                           status)
+                           statuses.get(r.ticket_id))
             )  # fmt: skip
         return items
 

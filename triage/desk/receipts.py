@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from triage.desk import lifecycle
@@ -56,12 +56,18 @@ def claim_mail(
     return True
 
 
-def finish_mail(db: Database, key: str, status: str, ref: str | None) -> None:
-    """Record how a claimed mail was handled."""
+def finish_mail(
+    db: Database, key: str, status: str, ref: str | None, files: Iterable[StoredFile] = ()
+) -> None:
+    """Record how a claimed mail was handled and link its stored files to the ticket."""
     with db.write() as s:
-        s.execute(
-            update(InboundMail).where(InboundMail.key == key).values(status=status, ticket_ref=ref)
-        )
+        row = s.execute(select(InboundMail).where(InboundMail.key == key)).scalar_one()
+        row.status, row.ticket_ref = status, ref
+        files = list(files)
+        if files and ref:
+            ticket_id = s.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
+            for f in files:
+                s.add(Attachment(ticket_id=ticket_id, inbound_id=row.id, **f.__dict__))
 
 
 def release_mail(db: Database, key: str) -> None:
@@ -82,17 +88,6 @@ def ticket_contact(db: Database, ref: str) -> TicketContact | None:
     with db.read() as s:
         t = s.execute(select(Ticket).where(Ticket.ref == ref)).scalar_one_or_none()
         return TicketContact(t.ref, t.contact, t.status, t.lang) if t else None
-
-
-def add_attachments(db: Database, ref: str, key: str, files: Iterable[StoredFile]) -> int:
-    """Link stored files to a ticket (and the mail they came with); how many."""
-    files = list(files)
-    with db.write() as s:
-        ticket_id = s.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
-        inbound = s.execute(select(InboundMail.id).where(InboundMail.key == key)).scalar()
-        for f in files:
-            s.add(Attachment(ticket_id=ticket_id, inbound_id=inbound, **f.__dict__))
-    return len(files)
 
 
 def attachments_of(db: Database, ref: str) -> list[StoredFile]:
