@@ -104,3 +104,18 @@ def evaluate_suggest(
     result["queries"] = len(queries)
     result["articles"] = len({a.id for a in articles})
     return result
+
+
+def choose_share_threshold(
+    pairs: list[tuple[float, bool]], precision: float = 0.9, grid: int = 50
+) -> float:
+    """The smallest score threshold whose kept pairs (score >= t) are right often enough.
+
+    ``pairs`` are (score, top suggestion right?); 1.0 when no threshold reaches `precision`.
+    """
+    for step in range(grid + 1):
+        t = 0.5 + 0.5 * step / grid
+        kept = [ok for score, ok in pairs if score >= t]
+        if kept and sum(kept) / len(kept) >= precision:
+            return t
+    return 1.0

@@ -1,38 +1,50 @@
 """Article suggestions: a Whoosh index over the KB (the only module importing Whoosh).
 
 One set of text fields per language (``title_ru``, ``body_de``, ...), each with its own
-analyser (Snowball stemming for English, Russian and German; folding and a light stemmer for
-Ukrainian). A question is analysed once per indexed language and matched against all of them
-with BM25F; title and questions weigh most. The predicted class boosts, never filters;
-translations collapse into one suggestion shown in the asker's language when it exists.
+analyser: Snowball stemming for English, Russian and German, folding and a light stemmer for
+Ukrainian. Summary and tags are indexed within ``body`` (separate weighted fields gained nothing
+and cost time). Labelled user questions are indexed with their article's ``questions``, in their
+own language. A question is analysed by the asker's language (Cyrillic: Russian and Ukrainian)
+and English, and ranked by BM25F (title and questions weighted up); the scores come from BM25
+impacts precomputed at build time (``impact.py``) because Whoosh's matchers spend ~3.5 µs per
+posting in Python. The predicted class boosts, never filters; translations collapse into one
+suggestion, shown in the asker's language when it exists.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index, scoring
+import numpy as np
+from whoosh import index
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.lang import stopwords_for_language
-from whoosh.query import Or, Term
 
-from triage.engine import indexdir
+from triage.engine import impact, indexdir
 from triage.engine.textnorm import UK_STOPWORDS, fold, plain_text, snippet, stem_uk
 from triage.kb.articles import LANGS, Article
 
-TEXT_FIELDS = ("title", "questions", "tags", "summary", "body")
-FIELD_BOOSTS = {"title": 1.5, "questions": 2.5, "tags": 1.5, "summary": 1.5, "body": 1.0}
+TEXT_FIELDS = ("title", "questions", "body")
+FIELD_BOOSTS = {"title": 1.5, "questions": 2.5, "body": 1.0}
 BM25_B, BM25_K1 = 0.75, 1.2
 CLASS_BOOST = 1.5
 LANG_BOOST = 1.2
+QUERY_LANGS = {
+    "en": ("en",),
+    "ru": ("ru", "uk", "en"),
+    "uk": ("uk", "ru", "en"),
+    "de": ("de", "en"),
+}
 CANDIDATES = 30
-SNIPPET_CHARS = 4000
+SNIPPET_CHARS = 2500
 IndexMissing = indexdir.IndexMissing
 _CASE_CHANGE = re.compile(r"(?<=[^\W\d_])(?=[A-ZА-ЯЁІЇЄҐÄÖÜ][a-zа-яёіїєґäöüß])")
 
@@ -67,12 +79,11 @@ class CaseSplitFilter(Filter):
         for t in tokens:
             text = t.text
             cuts = [m.start() for m in _CASE_CHANGE.finditer(text)]
+            yield t
             if not cuts:
-                yield t
                 continue
             chars = getattr(t, "chars", False)
             start = t.startchar if chars else 0
-            yield t
             for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True):
                 t.text = text[a:b]
                 if chars:
@@ -80,8 +91,9 @@ class CaseSplitFilter(Filter):
                 yield t
 
 
+@functools.cache
 def analyzer(lang: str):
-    """The analyser of one language's fields (unknown languages get the English one)."""
+    """The analyser of one language's fields (one shared instance: one stemming cache)."""
     lang = lang if lang in LANGS else "en"
     pattern = r"\w+(?:['’ʼ]\w+)*(?:\.\w+)*" if lang == "uk" else r"\w+(?:\.?\w+)*"
     chain = RegexTokenizer(pattern) | CaseSplitFilter() | LowercaseFilter()
@@ -93,41 +105,39 @@ def analyzer(lang: str):
     return chain if lang in ("ru", "uk") else chain | FoldFilter()
 
 
+def terms_of(text: str, lang: str) -> list[str]:
+    """The index terms of text under one language's analyser (stop words removed)."""
+    return [t.text for t in analyzer(lang)(text)]
+
+
 def make_schema() -> Schema:
     """Stored display fields plus one analysed text field per (field, language)."""
-    fields: dict = {
-        "key": ID(stored=True, unique=True),
-        "id": ID(stored=True),
-        "lang": ID(stored=True),
-        "klass": ID(stored=True),
-        "title": STORED(),
-        "url": STORED(),
-        "text": STORED(),
-        "langs": STORED(),
-    }
+    fields: dict = {"key": ID(stored=True, unique=True), "id": ID(stored=True)}
+    fields |= {"lang": ID(stored=True), "klass": ID(stored=True)}
+    for name in ("title", "url", "summary", "tags", "text", "spans", "langs"):
+        fields[name] = STORED()
     for lang in LANGS:
         for name in TEXT_FIELDS:
             fields[f"{name}_{lang}"] = TEXT(analyzer=analyzer(lang), phrase=False)
     return Schema(**fields)
 
 
+def _spans(text: str, lang: str) -> dict[str, list[int]]:
+    """Each index term of text mapped to the flat (start, end, ...) offsets of its words."""
+    spans: dict[str, list[int]] = {}
+    for t in analyzer(lang)(text, chars=True):
+        spans.setdefault(t.text, []).extend((t.startchar, t.endchar))
+    return spans
+
+
 def _document(a: Article, langs: list[str], asked: dict[str, list[str]]) -> dict:
     lang = a.lang if a.lang in LANGS else "en"
     body = plain_text(a.body)
-    doc = {
-        "key": f"{a.id}:{a.lang}",
-        "id": a.id,
-        "lang": a.lang,
-        "klass": a.request_class,
-        "title": a.title,
-        "url": a.url,
-        "text": f"{a.summary} {body}".strip()[:SNIPPET_CHARS],
-        "langs": sorted(langs),
-        f"title_{lang}": a.title,
-        f"tags_{lang}": " ".join(a.tags),
-        f"summary_{lang}": a.summary,
-        f"body_{lang}": body,
-    }
+    text = f"{a.summary} {body}".strip()[:SNIPPET_CHARS]
+    doc = {"key": f"{a.id}:{a.lang}", "id": a.id, "lang": a.lang, "klass": a.request_class}
+    doc |= {"title": a.title, "url": a.url, "summary": a.summary, "tags": list(a.tags)}
+    doc |= {"text": text, "spans": _spans(text, lang), "langs": sorted(langs)}
+    doc |= {f"title_{lang}": a.title, f"body_{lang}": "\n".join([*a.tags, a.summary, body])}
     for q_lang, texts in asked.items():
         doc[f"questions_{q_lang}"] = "\n".join(texts)
     doc[f"questions_{lang}"] = "\n".join([*a.questions, *asked.get(lang, [])])
@@ -135,20 +145,24 @@ def _document(a: Article, langs: list[str], asked: dict[str, list[str]]) -> dict
 
 
 def _asked_by_doc(articles: list[Article], questions: Iterable[tuple[str, str, str]]) -> dict:
-    """Route each (article id, lang, text) to the article's version in that language, else
-    to its English (or first) version: {(id, doc lang): {question lang: [texts]}}."""
+    """Route (article id, lang, text) to the article's version in that language, else to its
+    English (or first) version: {(id, doc lang): {question lang: [texts]}}."""
     versions: dict[str, list[str]] = {}
     for a in articles:
         versions.setdefault(a.id, []).append(a.lang)
     routed: dict[tuple[str, str], dict[str, list[str]]] = {}
     for article_id, lang, text in questions:
         have = versions.get(article_id)
-        if not have:
-            continue
-        lang = lang if lang in LANGS else "en"
-        home = lang if lang in have else ("en" if "en" in have else have[0])
-        routed.setdefault((article_id, home), {}).setdefault(lang, []).append(text)
+        if have:
+            lang = lang if lang in LANGS else "en"
+            home = lang if lang in have else ("en" if "en" in have else have[0])
+            routed.setdefault((article_id, home), {}).setdefault(lang, []).append(text)
     return routed
+
+
+def _counts(doc: dict) -> dict[str, Counter]:
+    fields = (k for k in doc if k.rsplit("_", 1)[0] in TEXT_FIELDS and "_" in k)
+    return {f: Counter(terms_of(doc[f], f.rsplit("_", 1)[1])) for f in fields}
 
 
 def build_index(
@@ -162,40 +176,55 @@ def build_index(
     ``questions`` are labelled user questions (article id, language, text), indexed with the
     article's own ``questions`` so that askers in any language find it.
     """
-    articles = list(articles)
+    articles, root = list(articles), Path(index_dir)
     routed = _asked_by_doc(articles, questions)
     langs: dict[str, list[str]] = {}
     for a in articles:
         langs.setdefault(a.id, []).append(a.lang)
-    version = indexdir.new_version(Path(index_dir))
-    writer = index.create_in(str(version), make_schema()).writer()
-    for a in articles:
-        writer.update_document(**_document(a, langs[a.id], routed.get((a.id, a.lang), {})))
+    version = indexdir.new_version(root)
+    writer, counts = index.create_in(str(version), make_schema()).writer(), []
+    for a in articles:  # a fresh single-segment index: docnum = position
+        doc = _document(a, langs[a.id], routed.get((a.id, a.lang), {}))
+        writer.add_document(**doc)
+        counts.append(_counts(doc))
         if progress:
             progress(a)
     writer.commit()
-    used = {a.lang if a.lang in LANGS else "en" for a in articles}
-    used |= {lang for asked in routed.values() for lang in asked}
+    impact.build(counts, BM25_B, BM25_K1).save(version)
+    used = {f.rsplit("_", 1)[1] for c in counts for f in c}
     meta = {"langs": sorted(used), "articles": len(langs), "documents": len(articles)}
     (version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    indexdir.switch(Path(index_dir), version)
-    indexdir.cleanup(Path(index_dir))
+    indexdir.switch(root, version)
+    indexdir.cleanup(root)
     return version
 
 
 class _Open:
-    """One thread's open version: searcher, languages and analysers."""
+    """One thread's open version: searcher (stored fields), impacts and document facts."""
 
     def __init__(self, stamp: tuple[int, int], version: Path):
         self.stamp = stamp
-        self.searcher = index.open_dir(str(version)).searcher(weighting=_weighting())
         meta = json.loads((version / "meta.json").read_text(encoding="utf-8"))
         self.langs: list[str] = meta["langs"]
-        self.analyzers = {lang: analyzer(lang) for lang in LANGS}
+        self.impacts = impact.Impacts.load(version)
+        self.searcher = index.open_dir(str(version)).searcher()
+        self.docs: dict[int, dict] = {}  # docnum -> the small stored fields ranking needs
+        self.by_key: dict[str, int] = {}
+        for num, fields in self.searcher.reader().iter_docs():
+            self.docs[num] = {k: fields[k] for k in ("id", "lang", "klass", "langs")}
+            self.by_key[fields["key"]] = num
+        self.klass = np.array([self.docs[n]["klass"] for n in range(len(self.docs))], dtype=object)
 
-
-def _weighting():
-    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
+    def scores(self, text: str, lang: str | None, boost_class: str | None) -> np.ndarray:
+        """BM25F scores of every document for a question, the class boost applied."""
+        clauses = []
+        for qlang in [x for x in self.langs if x in QUERY_LANGS.get(lang or "", self.langs)]:
+            for term in dict.fromkeys(terms_of(text, qlang)):
+                clauses += [(f"{f}_{qlang}", term, FIELD_BOOSTS[f]) for f in TEXT_FIELDS]
+        scores = self.impacts.scores(clauses)
+        if boost_class and CLASS_BOOST != 1:
+            scores[self.klass == boost_class] *= CLASS_BOOST
+        return scores
 
 
 class SearchIndex:
@@ -225,8 +254,7 @@ class SearchIndex:
                 if attempt == 2:
                     raise
                 stamp = indexdir.stamp(self.index_dir)
-        if state is not None:
-            state.searcher.close()
+        self.close()
         self._local.state = fresh
         return fresh
 
@@ -237,41 +265,20 @@ class SearchIndex:
             state.searcher.close()
             self._local.state = None
 
-    def query_terms(self, text: str, lang: str) -> list[str]:
-        """The index terms of text under one language's analyser (stop words removed)."""
-        return [t.text for t in self._state().analyzers[lang](text)]
-
-    def _query(self, st: _Open, text: str) -> Or | None:
-        clauses = []
-        for lang in st.langs:
-            terms = dict.fromkeys(t.text for t in st.analyzers[lang](text))
-            for name in TEXT_FIELDS:
-                boost = FIELD_BOOSTS[name]
-                clauses += [Term(f"{name}_{lang}", t, boost=boost) for t in terms]
-        return Or(clauses) if clauses else None
-
     def rank(
         self, query: str, lang: str | None = None, boost_class: str | None = None, limit: int = 5
     ) -> list[tuple[float, dict]]:
-        """(score, stored fields) of the best articles, translations collapsed, no snippets."""
+        """(score, id/lang/klass/langs/docnum) of the best articles, translations collapsed."""
         st = self._state()
-        q = self._query(st, query)
-        if q is None or limit <= 0:
+        if limit <= 0:
             return []
-        hits = st.searcher.search(q, limit=max(CANDIDATES, limit * 4))
         groups: dict[str, tuple[float, dict]] = {}
-        for hit in hits:
-            doc = hit.fields()
-            score = hit.score * (CLASS_BOOST if boost_class and doc["klass"] == boost_class else 1)
+        for num, score in impact.top(st.scores(query, lang, boost_class), CANDIDATES + limit):
+            doc = st.docs[num] | {"docnum": num}
+            score *= LANG_BOOST if lang and lang in doc["langs"] else 1.0
             if doc["id"] not in groups or score > groups[doc["id"]][0]:
                 groups[doc["id"]] = (score, doc)
-        if lang and LANG_BOOST:
-            groups = {
-                k: (sc * (LANG_BOOST if lang in d["langs"] else 1.0), d)
-                for k, (sc, d) in groups.items()
-            }
-        order = sorted(groups.values(), key=lambda g: -g[0])
-        return order[:limit]
+        return sorted(groups.values(), key=lambda g: -g[0])[:limit]
 
     def suggest(
         self, query: str, lang: str | None = None, boost_class: str | None = None, limit: int = 5
@@ -282,30 +289,20 @@ class SearchIndex:
         return [self._suggestion(st, query, score, doc, lang) for score, doc in ranked]
 
     def _suggestion(self, st: _Open, query: str, score: float, doc: dict, lang: str | None):
+        num = doc["docnum"]
         if lang and lang != doc["lang"] and lang in doc["langs"]:
-            doc = st.searcher.document(key=f"{doc['id']}:{lang}") or doc
+            num = st.by_key.get(f"{doc['id']}:{lang}", num)
+        doc = st.searcher.stored_fields(num)
         shown = doc["lang"] if doc["lang"] in LANGS else "en"
+        spans = doc["spans"]
+        flat = [x for t in dict.fromkeys(terms_of(query, shown)) for x in spans.get(t, ())]
         return Suggestion(
             id=doc["id"],
             title=doc["title"],
             lang=doc["lang"],
             url=doc["url"],
             score=round(float(score), 4),
-            snippet=_snippet(doc["text"], query, st.analyzers[shown]),
+            snippet=snippet(doc["text"], sorted(zip(flat[::2], flat[1::2], strict=True))),
             request_class=doc["klass"],
             translations=tuple(x for x in doc["langs"] if x != doc["lang"]),
         )
-
-
-def _snippet(text: str, query: str, an) -> str:
-    terms = {t.text for t in an(query)}
-    prefixes = {t[:2] for t in terms}
-    seen: dict[str, bool] = {}
-
-    def matches(word: str) -> bool:
-        if word not in seen:
-            hit = fold(word)[:2] in prefixes and any(t.text in terms for t in an(word))
-            seen[word] = hit
-        return seen[word]
-
-    return snippet(text, matches)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
 
 _CYRILLIC_FOLD = {"ё": "е", "\u0301": "", "\u0300": "", "’": "", "ʼ": "", "'": "", "`": ""}
 
@@ -88,20 +87,20 @@ def plain_text(markdown: str) -> str:
 _WORD = re.compile(r"\w+(?:['’ʼ.]\w+)*")
 
 
-def snippet(text: str, matches: Callable[[str], bool], width: int = 220, lead: int = 40) -> str:
-    """An HTML-safe excerpt of text around the densest matches, each match in ``<mark>``."""
-    spans = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
-    hits = [s for s in spans if matches(s[2])]
+def snippet(text: str, spans: list[tuple[int, int]], width: int = 220, lead: int = 40) -> str:
+    """An HTML-safe excerpt of text around the densest matched spans, each in ``<mark>``."""
+    hits = [(s, e, text[s:e].lower()) for s, e in sorted(set(spans)) if 0 <= s < e <= len(text)]
     if not hits:
         return _escape(text[:width]) + ("…" if len(text) > width else "")
-    best = max(range(len(hits)), key=lambda i: (_distinct_within(hits, i, width - lead), -i))
+    firsts = range(min(len(hits), 60))
+    best = max(firsts, key=lambda i: (_distinct_within(hits, i, width - lead), -i))
     start = max(0, hits[best][0] - lead)
     start = text.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(text), start + width)
     end = end if end == len(text) else max(text.rfind(" ", start, end), hits[best][1])
     out, pos = ["…" if start else ""], start
     for s, e, _ in hits:
-        if s >= start and e <= end:
+        if s >= max(start, pos) and e <= end:
             out += [_escape(text[pos:s]), f"<mark>{_escape(text[s:e])}</mark>"]
             pos = e
     out += [_escape(text[pos:end]), "…" if end < len(text) else ""]
