@@ -81,13 +81,18 @@ def sla_state_name(state: SlaState) -> str:
     return "breached" if state.breached else "at_risk" if state.at_risk else "on_track"
 
 
-def _states(t: TicketView, policy: Policy, now: datetime) -> dict[str, str]:
-    c = clocks(t, policy, now, pauses_of(t.events))
+def _states(t: TicketView, policy: Policy, now: datetime | None) -> dict[str, str]:
+    c = t.clocks if now is None else clocks(t, policy, now, pauses_of(t.events))
     return {"reaction": sla_state_name(c.reaction), "resolution": sla_state_name(c.resolution)}
 
 
-def sla_compliance(tickets: Sequence[TicketView], policy: Policy, now: datetime) -> list[SlaRow]:
-    """SLA outcomes per priority (policy order), per class (policy order), then for all."""
+def sla_compliance(
+    tickets: Sequence[TicketView], policy: Policy, now: datetime | None = None
+) -> list[SlaRow]:
+    """SLA outcomes per priority, per class (policy order), then for all.
+
+    With ``now`` None the clocks the views were built with are used (no recomputation).
+    """
     states = [(t, _states(t, policy, now)) for t in tickets]
     groups = [("priority", p, lambda t, p=p: t.priority == p) for p in policy.priorities]
     groups += [("class", k, lambda t, k=k: t.request_class == k) for k in policy.classes]
@@ -205,14 +210,18 @@ def build_report(
     sessions: Iterable[SessionRecord] = (),
     usage: Iterable[Usage] = (),
     top: int = 10,
+    views_at_now: bool = False,
 ) -> Report:
-    """Assemble the report from ticket views, Ask sessions and article usage (pure)."""
+    """Assemble the report from ticket views, Ask sessions and article usage (pure).
+
+    ``views_at_now``: the views' clocks were computed at ``now`` (as ``load_tickets`` does).
+    """
     return Report(
         since,
         until,
         now,
         len(tickets),
-        tuple(sla_compliance(tickets, policy, now)),
+        tuple(sla_compliance(tickets, policy, None if views_at_now else now)),
         tuple(times(tickets, policy)),
         tuple(volume(tickets, policy, "request_class")),
         tuple(volume(tickets, policy, "channel")),
@@ -229,9 +238,8 @@ def report(
     from triage.desk.kbsignals import usage
 
     views = load_tickets(db, policy, now, since, until)
-    return build_report(
-        views, policy, now, since, until, records(db, since, until), usage(db, now, since)
-    )
+    sessions, used = records(db, since, until), usage(db, now, since)
+    return build_report(views, policy, now, since, until, sessions, used, views_at_now=True)
 
 
 def csv_rows(r: Report) -> list[tuple[str, str, str, str, object]]:
