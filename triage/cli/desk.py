@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from triage.cli import common
 from triage.desk import db as desk_db
+from triage.desk import reminders
 from triage.desk.models import ROLES
 from triage.desk.queue import listing
 from triage.desk.sweep import sweep
@@ -140,14 +141,16 @@ def desk() -> None:
 
 @desk.command("sweep")
 def desk_sweep() -> None:
-    """Flag tickets whose SLA is at risk or breached (each flag logged once; safe to rerun)."""
-    pol, db = common.policy(), database()
-    result = sweep(db, pol, datetime.now(UTC))
+    """Flag SLA risks and breaches; remind customers, auto-close (policy reminders:); rerunnable."""
+    pol, db, now = common.policy(), database(), datetime.now(UTC)
+    result = sweep(db, pol, now)
+    waiting = reminders.run(db, pol, now)  # queues reminder and closing mails in the outbox
     db.dispose()
     for ref, flag in sorted(result.flagged.items()):
         click.echo(f"{ref} {flag}")
     breached = sum(f.endswith("breached") for f in result.flagged.values())
     click.echo(
         f"checked {result.checked} open ticket(s): {len(result.flagged) - breached} newly at risk, "
-        f"{breached} newly breached"
+        f"{breached} newly breached; reminded {len(waiting.reminded)}, "
+        f"auto-closed {len(waiting.closed)} waiting on the customer"
     )
