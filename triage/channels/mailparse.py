@@ -81,18 +81,21 @@ class _Text(HTMLParser):
         self.skipping = 0
 
     def handle_starttag(self, tag, attrs) -> None:
+        """Start skipping, or break the line before a block."""
         if tag in self.SKIP:
             self.skipping += 1
         elif tag in self.BLOCK:
             self.out.append("\n- " if tag == "li" else "\n")
 
     def handle_endtag(self, tag) -> None:
+        """Stop skipping, or break the line after a block."""
         if tag in self.SKIP:
             self.skipping = max(0, self.skipping - 1)
         elif tag in self.BLOCK:
             self.out.append("\n")
 
     def handle_data(self, data) -> None:
+        """Keep text outside skipped elements, whitespace collapsed."""
         if not self.skipping:
             self.out.append(re.sub(r"\s+", " ", data))
 
