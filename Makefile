@@ -6,7 +6,7 @@ TRIAGE  := $(BIN)/triage
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: help install dev check site index model run test format bench clean
+.PHONY: help install dev check site index model run mail translations test format bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ check: install  ## Check every article in kb/
 	$(TRIAGE) kb check
 
 site: check  ## Build the help site into site/ (refuses a KB that fails the check)
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 index: check  ## Rebuild the search index from kb/ (atomic switch: a running service keeps working)
 	$(TRIAGE) index
@@ -41,6 +41,14 @@ model: install  ## Train the classifier when there is none yet (retrain any time
 
 run: site index model  ## Set up everything and serve the product on http://$(HOST):$(PORT)
 	$(TRIAGE) serve --host $(HOST) --port $(PORT)
+
+mail: index model  ## Receive support mail over SMTP on 127.0.0.1:8025 and send the outbox (see README)
+	$(TRIAGE) mail send --loop & $(TRIAGE) mail serve; kill %1 2>/dev/null || true
+
+translations: dev  ## Extract, update and compile the UI strings (triage/web/translations)
+	$(BIN)/pybabel extract -q -F triage/web/babel.cfg -k _l -o triage/web/translations/messages.pot triage/web
+	$(BIN)/pybabel update -q -i triage/web/translations/messages.pot -d triage/web/translations
+	$(BIN)/pybabel compile -q -d triage/web/translations
 
 test: dev  ## Lint and run the test suite
 	$(BIN)/ruff check .

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-SECTIONS = ["site", "classify", "suggest", "api", "pages", "channels"]
+SECTIONS = ["site", "classify", "suggest", "api", "pages", "channels", "gaps", "loop"]
 HERE = Path(__file__).resolve().parent
 
 
