@@ -178,3 +178,40 @@ def test_temperature_fits_confident_scores() -> None:
     assert abstain.fit_temperature(scores, np.array([0, 1, 0])) > abstain.fit_temperature(
         scores, np.array([0, 1, 1])
     )
+
+
+def test_train_command_writes_model(tmp_path: Path, kb_dir: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from triage.cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [{"text": e.text, "class": e.label, "priority": e.priority} for e in examples()]
+    (data / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for key, value in {
+        "DATA_DIR": data,
+        "KB_DIR": kb_dir,
+        "MODEL_DIR": tmp_path / "model",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}",
+    }.items():
+        monkeypatch.setenv(f"TRIAGE_{key}", str(value))
+    result = CliRunner().invoke(main, ["train"])
+    assert result.exit_code == 0, result.output
+    assert "trained on 27 rows + 12 article questions" in result.output
+    model = Classifier.load(tmp_path / "model")
+    # the Russian translation repeats the English questions: the same text is kept once
+    assert model.metadata["rows"] == 27 + 9
+    assert model.predict("the site is down for everyone").request_class == "outage"
+
+
+def test_train_command_rejects_unknown_class(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from triage.cli import main
+
+    (tmp_path / "train.jsonl").write_text('{"text": "hi", "class": "weather"}\n')
+    monkeypatch.setenv("TRIAGE_MODEL_DIR", str(tmp_path / "model"))
+    result = CliRunner().invoke(main, ["train", "--data", str(tmp_path / "train.jsonl")])
+    assert result.exit_code != 0 and "classes not in the policy: weather" in result.output
+    assert not (tmp_path / "model").exists()
