@@ -105,7 +105,10 @@ def own_rows(cfg: dict) -> list[dict]:
             return [s.id for s in index.suggest(text, row.get("lang"))]
 
         rankings, latency = run_queries(search, rows)
-        m = score_rankings(rankings, rows) | {"queries": len(rows), "articles": len(by_url)}
+        m = score_rankings(rankings, rows) | {
+            "queries": len(rows),
+            "articles": len(set(by_url.values())),
+        }
         m |= {"latency_ms_p50": percentile(latency, 50), "latency_ms_p99": percentile(latency, 99)}
         out = [_row("own held-out", "triage suggest()", m), _decide_row(cfg, index, rows)]
         site = lunr.site_index(Path(cfg["SITE_DIR"]), Path(tmp))

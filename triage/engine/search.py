@@ -17,7 +17,6 @@ import functools
 import json
 import re
 import threading
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +27,11 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter,
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.lang import stopwords_for_language
 
-from triage.engine import impact, indexdir
-from triage.engine.textnorm import UK_STOPWORDS, fold, plain_text, snippet, stem_uk
-from triage.kb.articles import LANGS, Article
+from triage.engine import documents, impact, indexdir
+from triage.engine.documents import LANGS, TEXT_FIELDS
+from triage.engine.textnorm import UK_STOPWORDS, fold, snippet, stem_uk
+from triage.kb.articles import Article
 
-TEXT_FIELDS = ("title", "questions", "body")
 FIELD_BOOSTS = {"title": 1.5, "questions": 2.5, "body": 1.0}
 BM25_B, BM25_K1 = 0.75, 1.2
 CLASS_BOOST = 1.5
@@ -44,7 +43,6 @@ QUERY_LANGS = {
     "de": ("de", "en"),
 }
 CANDIDATES = 30
-SNIPPET_CHARS = 2500
 IndexMissing = indexdir.IndexMissing
 _CASE_CHANGE = re.compile(r"(?<=[^\W\d_])(?=[A-ZА-ЯЁІЇЄҐÄÖÜ][a-zа-яёіїєґäöüß])")
 
@@ -110,6 +108,14 @@ def terms_of(text: str, lang: str) -> list[str]:
     return [t.text for t in analyzer(lang)(text)]
 
 
+def _spans(text: str, lang: str) -> dict[str, list[int]]:
+    """Each index term of text mapped to the flat (start, end, ...) offsets of its words."""
+    spans: dict[str, list[int]] = {}
+    for t in analyzer(lang)(text, chars=True):
+        spans.setdefault(t.text, []).extend((t.startchar, t.endchar))
+    return spans
+
+
 def make_schema() -> Schema:
     """Stored display fields plus one analysed text field per (field, language)."""
     fields: dict = {"key": ID(stored=True, unique=True), "id": ID(stored=True)}
@@ -120,49 +126,6 @@ def make_schema() -> Schema:
         for name in TEXT_FIELDS:
             fields[f"{name}_{lang}"] = TEXT(analyzer=analyzer(lang), phrase=False)
     return Schema(**fields)
-
-
-def _spans(text: str, lang: str) -> dict[str, list[int]]:
-    """Each index term of text mapped to the flat (start, end, ...) offsets of its words."""
-    spans: dict[str, list[int]] = {}
-    for t in analyzer(lang)(text, chars=True):
-        spans.setdefault(t.text, []).extend((t.startchar, t.endchar))
-    return spans
-
-
-def _document(a: Article, langs: list[str], asked: dict[str, list[str]]) -> dict:
-    lang = a.lang if a.lang in LANGS else "en"
-    body = plain_text(a.body)
-    text = f"{a.summary} {body}".strip()[:SNIPPET_CHARS]
-    doc = {"key": f"{a.id}:{a.lang}", "id": a.id, "lang": a.lang, "klass": a.request_class}
-    doc |= {"title": a.title, "url": a.url, "summary": a.summary, "tags": list(a.tags)}
-    doc |= {"text": text, "spans": _spans(text, lang), "langs": sorted(langs)}
-    doc |= {f"title_{lang}": a.title, f"body_{lang}": "\n".join([*a.tags, a.summary, body])}
-    for q_lang, texts in asked.items():
-        doc[f"questions_{q_lang}"] = "\n".join(texts)
-    doc[f"questions_{lang}"] = "\n".join([*a.questions, *asked.get(lang, [])])
-    return doc
-
-
-def _asked_by_doc(articles: list[Article], questions: Iterable[tuple[str, str, str]]) -> dict:
-    """Route (article id, lang, text) to the article's version in that language, else to its
-    English (or first) version: {(id, doc lang): {question lang: [texts]}}."""
-    versions: dict[str, list[str]] = {}
-    for a in articles:
-        versions.setdefault(a.id, []).append(a.lang)
-    routed: dict[tuple[str, str], dict[str, list[str]]] = {}
-    for article_id, lang, text in questions:
-        have = versions.get(article_id)
-        if have:
-            lang = lang if lang in LANGS else "en"
-            home = lang if lang in have else ("en" if "en" in have else have[0])
-            routed.setdefault((article_id, home), {}).setdefault(lang, []).append(text)
-    return routed
-
-
-def _counts(doc: dict) -> dict[str, Counter]:
-    fields = (k for k in doc if k.rsplit("_", 1)[0] in TEXT_FIELDS and "_" in k)
-    return {f: Counter(terms_of(doc[f], f.rsplit("_", 1)[1])) for f in fields}
 
 
 def build_index(
@@ -177,22 +140,20 @@ def build_index(
     article's own ``questions`` so that askers in any language find it.
     """
     articles, root = list(articles), Path(index_dir)
-    routed = _asked_by_doc(articles, questions)
-    langs: dict[str, list[str]] = {}
-    for a in articles:
-        langs.setdefault(a.id, []).append(a.lang)
+    langs = documents.versions(articles)
+    routed = documents.route_questions(langs, questions)
     version = indexdir.new_version(root)
     writer, counts = index.create_in(str(version), make_schema()).writer(), []
     for a in articles:  # a fresh single-segment index: docnum = position
-        doc = _document(a, langs[a.id], routed.get((a.id, a.lang), {}))
+        doc = documents.document(a, langs[a.id], routed.get((a.id, a.lang), {}), _spans)
         writer.add_document(**doc)
-        counts.append(_counts(doc))
+        counts.append(documents.term_counts(doc, terms_of))
         if progress:
             progress(a)
     writer.commit()
     impact.build(counts, BM25_B, BM25_K1).save(version)
-    used = {f.rsplit("_", 1)[1] for c in counts for f in c}
-    meta = {"langs": sorted(used), "articles": len(langs), "documents": len(articles)}
+    used = sorted({f.rsplit("_", 1)[1] for c in counts for f in c})
+    meta = {"langs": used, "articles": len(langs), "documents": len(articles)}
     (version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     indexdir.switch(root, version)
     indexdir.cleanup(root)
