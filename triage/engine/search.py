@@ -247,16 +247,17 @@ class SearchIndex:
         """The best articles for a question, asker's language first, translations collapsed."""
         st = self._state()
         ranked = self.rank(query, lang, boost_class, limit)
-        return [self._suggestion(st, query, score, doc, lang) for score, doc in ranked]
+        terms = functools.cache(lambda shown: tuple(dict.fromkeys(terms_of(query, shown))))
+        return [self._suggestion(st, terms, score, doc, lang) for score, doc in ranked]
 
-    def _suggestion(self, st: _Open, query: str, score: float, doc: dict, lang: str | None):
+    def _suggestion(self, st: _Open, terms, score: float, doc: dict, lang: str | None):
         num = doc["docnum"]
         if lang and lang != doc["lang"] and lang in doc["langs"]:
             num = st.by_key.get(f"{doc['id']}:{lang}", num)
         doc = st.searcher.stored_fields(num)
         shown = doc["lang"] if doc["lang"] in LANGS else "en"
         spans = doc["spans"]
-        flat = [x for t in dict.fromkeys(terms_of(query, shown)) for x in spans.get(t, ())]
+        flat = [x for t in terms(shown) for x in spans.get(t, ())]
         return Suggestion(
             id=doc["id"],
             title=doc["title"],
