@@ -278,6 +278,8 @@ def _calibrate(classes, gold, decisions, sims, alt_sims) -> dict:
         "temperature": temp,
         "threshold": chosen.value,
         "threshold_method": chosen.method,
+        "abstain_when": "top probability x similarity to the nearest training row of that class "
+        "< threshold",
         "validation": scores,
     }
 
