@@ -120,3 +120,16 @@ def test_top_share_by_hand() -> None:
     assert top_share([]) == 0.0
     assert top_share([_s(3.0)]) == 1.0
     assert top_share([_s(3.0), _s(1.0), _s(0.5)]) == 0.75
+
+
+def test_from_config_loads_policy_model_and_index(
+    classifier: Classifier, engine: Engine, tmp_path: Path
+) -> None:
+    classifier.save(tmp_path / "model")
+    config = {
+        "POLICY_FILE": str(Path(__file__).resolve().parents[2] / "policy.yml"),
+        "MODEL_DIR": str(tmp_path / "model"),
+        "INDEX_DIR": str(tmp_path / "index"),
+    }
+    loaded = Engine.from_config(config)
+    assert loaded.decide("disk full on my vm").suggestions[0].id == "disk-full"

@@ -12,6 +12,7 @@ from tests.conftest import write_article
 from triage.cli import main
 from triage.engine import indexdir
 from triage.engine.search import IndexMissing, SearchIndex, build_index
+from triage.engine.textnorm import fold, snippet, stem_uk
 from triage.kb.articles import load_kb
 
 
@@ -225,3 +226,19 @@ def test_index_command_refuses_a_broken_kb(kb: Path, tmp_path: Path, monkeypatch
     result = CliRunner().invoke(main, ["index", "--no-data"])
     assert result.exit_code != 0 and "broken.en.md" in result.output
     assert not (tmp_path / "ix").exists()
+
+
+def test_snippet_marks_spans_and_escapes_the_rest() -> None:
+    text = "<b>x</b> & the password, then PASSWORD again"
+    low, up = text.index("password"), text.index("PASSWORD")
+    spans = [(low, low + 8), (up, up + 4), (up, up + 8)]  # overlapping: the longest is marked
+    out = snippet(text, spans)
+    assert out.startswith("&lt;b&gt;x&lt;/b&gt; &amp; the <mark>password</mark>")
+    assert out.count("<mark>") == 2 and "<mark>PASSWORD</mark>" in out
+    assert snippet("a < b", []) == "a &lt; b"
+
+
+def test_folding_and_ukrainian_stemming() -> None:
+    assert fold("Festplättenß Ёлка Café") == "festplattenss елка cafe"
+    assert stem_uk("скинути") == stem_uk("скинув") == "скин"
+    assert stem_uk("пароля") == stem_uk("паролі") == "парол"

@@ -188,6 +188,18 @@ class _Open:
         return scores
 
 
+def _rank(st: _Open, query: str, lang: str | None, boost_class: str | None, limit: int):
+    if limit <= 0:
+        return []
+    groups: dict[str, tuple[float, dict]] = {}
+    for num, score in impact.top(st.scores(query, lang, boost_class), CANDIDATES + limit):
+        doc = st.docs[num] | {"docnum": num}
+        score *= LANG_BOOST if lang and lang in doc["langs"] else 1.0
+        if doc["id"] not in groups or score > groups[doc["id"]][0]:
+            groups[doc["id"]] = (score, doc)
+    return sorted(groups.values(), key=lambda g: -g[0])[:limit]
+
+
 class SearchIndex:
     """Suggests articles from the live index version; reopens when a new version appears."""
 
@@ -230,23 +242,14 @@ class SearchIndex:
         self, query: str, lang: str | None = None, boost_class: str | None = None, limit: int = 5
     ) -> list[tuple[float, dict]]:
         """(score, id/lang/klass/langs/docnum) of the best articles, translations collapsed."""
-        st = self._state()
-        if limit <= 0:
-            return []
-        groups: dict[str, tuple[float, dict]] = {}
-        for num, score in impact.top(st.scores(query, lang, boost_class), CANDIDATES + limit):
-            doc = st.docs[num] | {"docnum": num}
-            score *= LANG_BOOST if lang and lang in doc["langs"] else 1.0
-            if doc["id"] not in groups or score > groups[doc["id"]][0]:
-                groups[doc["id"]] = (score, doc)
-        return sorted(groups.values(), key=lambda g: -g[0])[:limit]
+        return _rank(self._state(), query, lang, boost_class, limit)
 
     def suggest(
         self, query: str, lang: str | None = None, boost_class: str | None = None, limit: int = 5
     ) -> list[Suggestion]:
         """The best articles for a question, asker's language first, translations collapsed."""
-        st = self._state()
-        ranked = self.rank(query, lang, boost_class, limit)
+        st = self._state()  # one version for the whole call, even if a rebuild switches now
+        ranked = _rank(st, query, lang, boost_class, limit)
         terms = functools.cache(lambda shown: tuple(dict.fromkeys(terms_of(query, shown))))
         return [self._suggestion(st, terms, score, doc, lang) for score, doc in ranked]
 

@@ -89,7 +89,8 @@ _WORD = re.compile(r"\w+(?:['’ʼ.]\w+)*")
 
 def snippet(text: str, spans: list[tuple[int, int]], width: int = 220, lead: int = 40) -> str:
     """An HTML-safe excerpt of text around the densest matched spans, each in ``<mark>``."""
-    hits = [(s, e, text[s:e].lower()) for s, e in sorted(set(spans)) if 0 <= s < e <= len(text)]
+    spans = sorted(set(spans), key=lambda span: (span[0], -span[1]))  # longest first at a start
+    hits = [(s, e, text[s:e].lower()) for s, e in spans if 0 <= s < e <= len(text)]
     if not hits:
         return _escape(text[:width]) + ("…" if len(text) > width else "")
     firsts = range(min(len(hits), 60))
