@@ -8,7 +8,7 @@ own language. A question is analysed by the asker's language (Cyrillic: Russian 
 and English, and ranked by BM25F (title and questions weighted up); the scores come from BM25
 impacts precomputed at build time (``impact.py``) because Whoosh's matchers spend ~3.5 µs per
 posting in Python. The predicted class boosts, never filters; translations collapse into one
-suggestion, shown in the asker's language when it exists.
+suggestion, shown in the asker's language, else in English, else as matched.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from whoosh.lang import stopwords_for_language
 from triage.engine import documents, impact, indexdir
 from triage.engine.documents import LANGS, TEXT_FIELDS
 from triage.engine.textnorm import UK_STOPWORDS, fold, snippet, stem_uk
-from triage.kb.articles import Article
+from triage.kb.articles import DEFAULT_LANG, Article
 
 FIELD_BOOSTS = {"title": 1.5, "questions": 2.5, "body": 1.0}
 BM25_B, BM25_K1 = 0.75, 1.2
@@ -167,6 +167,8 @@ class _Open:
         self.stamp = stamp
         meta = json.loads((version / "meta.json").read_text(encoding="utf-8"))
         self.langs: list[str] = meta["langs"]
+        if not (version / impact.FILE).is_file():
+            raise IndexMissing(f"{version} was built by an older triage: run `triage index`")
         self.impacts = impact.Impacts.load(version)
         self.searcher = index.open_dir(str(version)).searcher()
         self.docs: dict[int, dict] = {}  # docnum -> the small stored fields ranking needs
@@ -255,8 +257,8 @@ class SearchIndex:
 
     def _suggestion(self, st: _Open, terms, score: float, doc: dict, lang: str | None):
         num = doc["docnum"]
-        if lang and lang != doc["lang"] and lang in doc["langs"]:
-            num = st.by_key.get(f"{doc['id']}:{lang}", num)
+        show = next((x for x in (lang, DEFAULT_LANG) if x and x in doc["langs"]), doc["lang"])
+        num = st.by_key.get(f"{doc['id']}:{show}", num)
         doc = st.searcher.stored_fields(num)
         shown = doc["lang"] if doc["lang"] in LANGS else "en"
         spans = doc["spans"]
