@@ -53,7 +53,7 @@ def wixqa_rows() -> list[dict]:
     """Our engine and Material's lunr on the WixQA sample."""
     articles = load_loose(WIXQA / "kb")
     rows = load_queries(WIXQA / "queries.jsonl")
-    ours = _row("wixqa", "triage (Whoosh BM25F)", evaluate_suggest(articles, rows))
+    ours = _row("wixqa", "triage suggest() (BM25F)", evaluate_suggest(articles, rows))
     with tempfile.TemporaryDirectory() as tmp:
         index = lunr.material_index(articles, Path(tmp))
         theirs = _lunr_row("wixqa", index, rows, {f"{a.id}/": a.id for a in articles})
