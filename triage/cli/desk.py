@@ -6,26 +6,27 @@ import json
 from datetime import UTC, datetime
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from triage.cli import common
-from triage.desk import db as desk_db
-from triage.desk import reminders
-from triage.desk.models import ROLES
-from triage.desk.queue import listing
-from triage.desk.sweep import sweep
-from triage.desk.users import UserError, add_user
-from triage.desk.views import find_staff_view, to_jsonable
+
+# triage.desk.models.ROLES, spelled out so that `triage --help` does not import SQLAlchemy
+# (tests/cli/test_startup.py checks that the two agree).
+ROLES = ("l1", "l2", "l3", "writer", "admin")
 
 
 def safe_url(url: str) -> str:
     """The URL with any password hidden."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
-def database() -> desk_db.Database:
+def database():
     """The configured database, brought up to date first (migrations only add)."""
+    from sqlalchemy.exc import OperationalError
+
+    from triage.desk import db as desk_db
+
     url = str(common.config()["DATABASE_URL"])
     try:
         desk_db.upgrade(url)
@@ -42,6 +43,10 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def upgrade() -> None:
     """Apply every pending migration (nothing is ever dropped)."""
+    from sqlalchemy.exc import OperationalError
+
+    from triage.desk import db as desk_db
+
     url = str(common.config()["DATABASE_URL"])
     try:
         revision = desk_db.upgrade(url)
@@ -61,6 +66,8 @@ def users() -> None:
 @click.option("--password", is_flag=True, help="Also set a password (asked for, hidden).")
 def users_add(name: str, role: str, password: bool) -> None:
     """Create user NAME and print the API token (shown only this once)."""
+    from triage.desk.users import UserError, add_user
+
     secret = None
     if password:
         secret = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -87,6 +94,9 @@ def tickets() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def tickets_list(status: str | None, line: str | None, limit: int, as_json: bool) -> None:
     """List tickets, newest first."""
+    from triage.desk.queue import listing
+    from triage.desk.views import to_jsonable
+
     pol, db = common.policy(), database()
     items = listing(db, pol, datetime.now(UTC), status=status, line=line, limit=limit)
     db.dispose()
@@ -107,6 +117,8 @@ def tickets_list(status: str | None, line: str | None, limit: int, as_json: bool
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def tickets_show(ref: str, as_json: bool) -> None:
     """Show one ticket with its SLA clocks and event log."""
+    from triage.desk.views import find_staff_view, to_jsonable
+
     pol, db = common.policy(), database()
     view = find_staff_view(db, pol, ref, datetime.now(UTC))
     db.dispose()
@@ -142,6 +154,9 @@ def desk() -> None:
 @desk.command("sweep")
 def desk_sweep() -> None:
     """Flag SLA risks and breaches; remind customers, auto-close (policy reminders:); rerunnable."""
+    from triage.desk import reminders
+    from triage.desk.sweep import sweep
+
     pol, db, now = common.policy(), database(), datetime.now(UTC)
     result = sweep(db, pol, now)
     waiting = reminders.run(db, pol, now)  # queues reminder and closing mails in the outbox

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.engine import make_url
 
 from triage.engine.examples import DataError, Example, read_examples
 from triage.engine.learning import TOLERANCE, Corrected, Verdict, judge, merge
@@ -14,6 +13,8 @@ from triage.engine.learning import TOLERANCE, Corrected, Verdict, judge, merge
 
 def staff_corrections(cfg: dict) -> list[Corrected]:
     """The staff corrections in the configured database ([] when it does not exist yet)."""
+    from sqlalchemy.engine import make_url
+
     url = str(cfg["DATABASE_URL"])
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():

@@ -12,9 +12,7 @@ from tqdm import tqdm
 
 from triage.cli import common, learning
 from triage.cli.evaluation import eval_group
-from triage.engine.classifier import Example, ModelError, train
-from triage.engine.evaluate import evaluate_classify
-from triage.engine.examples import DataError, read_examples
+from triage.engine.examples import DataError, Example, read_examples
 from triage.kb.articles import ArticleError, load_kb
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -55,6 +53,8 @@ def train_command(
     Staff corrections of class or priority join the rows (same text: the newest wins). The new
     model replaces the live one only if it is not worse on DATA_DIR/heldout.jsonl (--force).
     """
+    from triage.engine.classifier import train
+
     cfg = common.config()
     policy = common.policy(cfg)
     defaults = {k: c.default_priority for k, c in policy.classes.items()}
@@ -102,6 +102,9 @@ def eval_classify(train_file: Path, test_file: Path, val_file: Path | None, as_j
     --train. Test rows whose label never occurs in --train are out of scope: abstaining on
     them is right (unknown_recall).
     """
+    from triage.engine.classifier import ModelError
+    from triage.engine.evaluate import evaluate_classify
+
     try:
         rows = [read_examples(f) if f else None for f in (train_file, test_file, val_file)]
     except DataError as exc:

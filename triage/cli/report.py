@@ -9,7 +9,6 @@ import click
 
 from triage.cli import common
 from triage.cli.writers import DAY, day_start
-from triage.desk.views import to_jsonable
 
 
 def _hours(value: float | None) -> str:
@@ -60,6 +59,7 @@ def report_command(since, until, as_json: bool, as_csv: bool) -> None:
     """SLA compliance, business-hour times, volume, deflection and escalations of a period."""
     from triage.cli.desk import database
     from triage.desk.reports import report, to_csv
+    from triage.desk.views import to_jsonable
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")

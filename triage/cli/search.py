@@ -11,10 +11,8 @@ from tqdm import tqdm
 
 from triage.cli import common
 from triage.cli.evaluation import eval_group
-from triage.engine.evaluate_search import QueryFileError, evaluate_suggest, load_queries
 from triage.engine.examples import DataError, read_examples
 from triage.engine.language import detect_language
-from triage.engine.search import build_index
 from triage.kb.articles import ArticleError, load_kb, load_loose
 
 DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -50,6 +48,8 @@ def index_command(kb_dir: Path | None, data: Path | None, no_data: bool) -> None
     writing in any language find it. The new index is built beside the live one and switched
     to atomically: a running service picks it up without a restart.
     """
+    from triage.engine.search import build_index
+
     cfg = common.config()
     root = kb_dir or Path(str(cfg["KB_DIR"]))
     default = Path(str(cfg["DATA_DIR"])) / "train.jsonl"
@@ -84,6 +84,8 @@ def eval_suggest(kb_dir: Path, queries: Path, as_json: bool) -> None:
     Articles need only ``id`` and ``title`` in their front matter (file name and first
     heading stand in). Reports recall@1/3/5, MRR and per-query latency (p50, p99).
     """
+    from triage.engine.evaluate_search import QueryFileError, evaluate_suggest, load_queries
+
     try:
         rows = load_queries(queries)
     except QueryFileError as exc:

@@ -7,7 +7,6 @@ from datetime import datetime
 import click
 
 from triage.cli import common
-from triage.desk.sla import due_at
 
 
 @click.group()
@@ -25,6 +24,8 @@ def sla() -> None:
 @click.option("--plan", default=None, help="SLA plan id from policy.yml (default: the desk's).")
 def due(reported: str, priority: str, plan: str | None) -> None:
     """Print when first reaction and resolution are due for a request reported at REPORTED."""
+    from triage.desk.sla import due_at
+
     pol = common.policy()
     if priority not in pol.priorities:
         raise click.BadParameter(

@@ -11,8 +11,6 @@ import click
 
 from triage.cli import common
 from triage.cli.desk import safe_url
-from triage.desk import db as desk_db
-from triage.desk.users import UserError, ensure_admin
 
 ADMIN_PASSWORD_ENV = "FRONTLINE_ADMIN_PASSWORD"
 
@@ -22,6 +20,9 @@ def first_admin(url: str) -> str | None:
 
     The password comes from $FRONTLINE_ADMIN_PASSWORD, else a random one is printed once.
     """
+    from triage.desk import db as desk_db
+    from triage.desk.users import UserError, ensure_admin
+
     given = os.environ.get(ADMIN_PASSWORD_ENV) or None
     db = desk_db.open_database(url)
     try:
@@ -65,6 +66,8 @@ def gunicorn_argv(host: str, port: int, workers: int, timeout: int = 30) -> list
 )
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the help site at / and the API at /api/ with gunicorn (migrates the database first)."""
+    from triage.desk import db as desk_db
+
     cfg = common.config()
     common.policy(cfg)  # refuse to start on a broken policy, with the key named
     url = str(cfg["DATABASE_URL"])

@@ -10,7 +10,6 @@ import click
 
 from triage.cli import common
 from triage.cli.kb import kb
-from triage.desk.intake import InvalidField, TicketNotFound
 from triage.kb.articles import ArticleError, load_kb
 from triage.kb.drafts import DraftError
 
@@ -98,6 +97,7 @@ def review(min_votes: int, top: int, today: datetime | None, as_json: bool) -> N
 def draft(ref: str, owner: str) -> None:
     """Write a draft article from resolved ticket REF into kb/<class>/ (never overwrites)."""
     from triage.desk.incidents import NotResolved, draft_from_ticket
+    from triage.desk.intake import InvalidField, TicketNotFound
 
     cfg = common.config()
     root = Path(str(cfg["KB_DIR"]))
@@ -117,6 +117,7 @@ def draft(ref: str, owner: str) -> None:
 def link(ref: str, article: str, actor: str) -> None:
     """Record that published ARTICLE answers resolved ticket REF."""
     from triage.desk.incidents import NotResolved, link_existing
+    from triage.desk.intake import InvalidField, TicketNotFound
 
     cfg = common.config()
     root = Path(str(cfg["KB_DIR"]))
