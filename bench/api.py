@@ -39,6 +39,19 @@ P99_TARGET_MS, RPS_TARGET = 25.0, 150.0
 TICKETS, CLIENTS = 1000, 8
 
 
+def busy_share(seconds: float = 1.0) -> float:
+    """Share of all CPU time the machine spent busy over ``seconds`` (from /proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return round(1 - (idle1 - idle0) / max(total1 - total0, 1), 2)
+
+
 def questions(limit: int = 1000) -> list[dict]:
     """Varied real-looking questions: the labelled data's texts, held-out first."""
     out: list[dict] = []
@@ -52,7 +65,9 @@ def questions(limit: int = 1000) -> list[dict]:
 def build_engine(env: dict[str, str]) -> None:
     """Index the starting KB and train the model into the temp instance."""
     for cmd in (["index"], ["train"]):
-        subprocess.run([TRIAGE, *cmd], cwd=ROOT, env=env, check=True, capture_output=True)
+        done = subprocess.run([TRIAGE, *cmd], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"triage {cmd[0]} failed: {done.stderr[-1500:]}")
 
 
 @contextmanager
@@ -66,6 +81,9 @@ def served(env: dict[str, str], log: Path, workers: int = 2) -> Iterator[str]:
     try:
         _wait_ready(base, proc, log)
         yield base
+    except Exception:
+        print(f"server log (tail):\n{log.read_text(errors='replace')[-3000:]}", file=sys.stderr)
+        raise
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -164,12 +182,13 @@ def triage_rows(base: str, seconds: int) -> list[dict]:
     bodies, rows = questions(), []
     warm(base, bodies)
     for conns in (1, 8):
+        busy = busy_share()
         r = load(base, "/api/triage", bodies, conns=conns, seconds=seconds)
         target = f"p99 < {P99_TARGET_MS:g} ms" if conns == 1 else f">= {RPS_TARGET:g} req/s"
         met = r["p99_ms"] < P99_TARGET_MS if conns == 1 else r["req_s"] >= RPS_TARGET
         clean = r["requests"] > 0 and r["non_2xx"] == 0 and not r["socket_errors"]
-        rows.append({"case": f"POST /api/triage, {conns} conn", **r, "target": target,
-                     "ok": met and clean})  # fmt: skip
+        rows.append({"case": f"POST /api/triage, {conns} conn", **r, "busy_before": busy,
+                     "target": target, "ok": met and clean})  # fmt: skip
     return rows
 
 
@@ -194,7 +213,10 @@ def ticket_row(backend: str, base: str, url: str) -> dict:
 def run() -> dict:
     """Run the section: build, serve, load, verify."""
     seconds = int(os.environ.get("BENCH_API_SECONDS", "15"))
-    notes = [f"load average at start: {os.getloadavg()[0]:.2f} (2 cores shared)"]
+    notes = [
+        f"load average at start: {os.getloadavg()[0]:.2f}; CPU busy before each triage run "
+        "(busy_before, share of both cores, server idle) shows what other processes took"
+    ]
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         tmp_path = Path(tmp)
         sqlite_url = f"sqlite:///{tmp_path / 'desk.db'}"

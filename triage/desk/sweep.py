@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from triage.desk import lifecycle, tickets
 from triage.desk.db import Database
 from triage.desk.models import Ticket
-from triage.desk.views import clocks, pauses_of
+from triage.desk.views import clocks, pauses_of, sla_flag
 from triage.engine.policy import Policy
 
 
@@ -36,7 +36,7 @@ def due_flags(db: Database, policy: Policy, now: datetime) -> tuple[int, dict[st
         for t in s.execute(query).scalars():
             checked += 1
             clk = clocks(t, policy, now, pauses_of(t.events))
-            flag = tickets.sla_flag(clk, t.first_reaction_at is not None)
+            flag = sla_flag(clk, t.first_reaction_at is not None)
             if flag and flag != t.sla_flag:
                 out[t.ref] = flag
     return checked, out

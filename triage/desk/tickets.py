@@ -20,7 +20,7 @@ from triage.desk.intake import Classified, Filed, Intake, InvalidField, TicketNo
 from triage.desk.lifecycle import TicketState
 from triage.desk.models import Event, RefCounter, Ticket
 from triage.desk.tokens import hash_token, new_token
-from triage.desk.views import Clocks, TicketView, clocks, pauses_of, staff_view
+from triage.desk.views import TicketView, clocks, pauses_of, sla_flag, staff_view
 from triage.engine.policy import Policy
 
 
@@ -72,33 +72,38 @@ def file_ticket(
     values = {k: getattr(intake, k) for k in ("module", "version", "description", "contact")}
     missing = lifecycle.missing_intake(values, policy.required_intake)
     status = lifecycle.initial_status(missing)
-    klass = intake.customer_class or decided.request_class
-    line = policy.request_class(klass).line if intake.customer_class else decided.line
     token = new_token()
     with db.write() as s:
-        t = Ticket(
-            ref=next_ref(s, policy.ref_prefix),
-            token_hash=hash_token(token),
-            **{k: getattr(intake, k) for k in ("contact", "channel", "module", "version")},
-            **{k: getattr(intake, k) for k in ("description", "steps", "lang")},
-            predicted_class=decided.request_class,
-            predicted_priority=decided.priority,
-            confidence=decided.confidence,
-            customer_class=intake.customer_class,
-            customer_priority=intake.customer_priority,
-            plan=intake.plan or policy.default_plan,
-            line=line,
-            status=status,
-            reported_at=now,
-            created_at=now,
-            updated_at=now,
-            events=[],
-        )
+        t = _new_ticket(policy, intake, decided, status, now)
+        t.ref, t.token_hash = next_ref(s, policy.ref_prefix), hash_token(token)
         _file_events(t, now, intake, decided, missing)
         _refresh_dues(t, policy, now)
         s.add(t)
         outbox.on_events(s, t, t.events, now, token)  # the confirmation, sent by a mail worker
-    return Filed(t.ref, token, status, t.request_class, t.priority, line, t.reaction_due, missing)
+    return Filed(t.ref, token, status, t.request_class, t.priority, t.line, t.reaction_due, missing)
+
+
+def _new_ticket(
+    policy: Policy, intake: Intake, decided: Classified, status: str, now: datetime
+) -> Ticket:
+    """The ticket row of an intake, without ref and token (a customer's class picks the line)."""
+    klass = intake.customer_class or decided.request_class
+    return Ticket(
+        **{k: getattr(intake, k) for k in ("contact", "channel", "module", "version")},
+        **{k: getattr(intake, k) for k in ("description", "steps", "lang")},
+        predicted_class=decided.request_class,
+        predicted_priority=decided.priority,
+        confidence=decided.confidence,
+        customer_class=intake.customer_class,
+        customer_priority=intake.customer_priority,
+        plan=intake.plan or policy.default_plan,
+        line=policy.request_class(klass).line if intake.customer_class else decided.line,
+        status=status,
+        reported_at=now,
+        created_at=now,
+        updated_at=now,
+        events=[],
+    )
 
 
 def _file_events(t: Ticket, now: datetime, intake: Intake, d: Classified, missing) -> None:
@@ -273,14 +278,6 @@ def link_article(
         _log(t, now, actor, kind, message=text, data={"article": article.strip(), **data})
 
     return _change(db, policy, ref, now, fn)
-
-
-def sla_flag(clk: Clocks, reacted: bool) -> str:
-    """The flag of the target still running: ``<target>_at_risk``, ``<target>_breached`` or ''."""
-    name, state = ("resolution", clk.resolution) if reacted else ("reaction", clk.reaction)
-    if state.breached:
-        return f"{name}_breached"
-    return f"{name}_at_risk" if state.at_risk else ""
 
 
 def flag_sla(db: Database, policy: Policy, ref: str, now: datetime) -> str | None:

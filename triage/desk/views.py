@@ -142,6 +142,14 @@ def clocks(ticket: Any, policy: Policy, now: datetime, pauses: Iterable[Pause]) 
     return Clocks(state(target.reaction, ticket.first_reaction_at), state(target.resolution, stop))
 
 
+def sla_flag(clk: Clocks, reacted: bool) -> str:
+    """The flag of the target still running: ``<target>_at_risk``, ``<target>_breached`` or ''."""
+    name, state = ("resolution", clk.resolution) if reacted else ("reaction", clk.reaction)
+    if state.breached:
+        return f"{name}_breached"
+    return f"{name}_at_risk" if state.at_risk else ""
+
+
 def _event(ev: Any) -> EventView:
     return EventView(
         ev.at, ev.actor, ev.kind, ev.message, ev.reason, dict(ev.data or {}), ev.public
