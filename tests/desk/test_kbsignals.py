@@ -67,13 +67,39 @@ def test_gap_questions_from_every_source(db, policy):
 
 def test_scored_suggestions_under_the_threshold(db):
     """Sessions whose stored suggestions carry scores: all under the threshold is a gap."""
-    with db.write() as s:  # the Ask page does not store scores yet: write the row directly
+    with db.write() as s:  # written directly: the share of exactly these scores
         row = QuestionSession(key="k1", started_at=T0, question="weak match only", lang="en")
         row.suggested, row.opened = [{**SUG[0], "score": 4.0}, {**SUG[0], "score": 3.0}], []
         s.add(row)  # top share 4 / (4 + 3) = 0.57
     assert [q.text for q in kbsignals.gap_questions(db, threshold=0.6)] == ["weak match only"]
     assert kbsignals.gap_questions(db, threshold=0.5) == []
     assert kbsignals.gap_questions(db) == []  # no threshold: scored suggestions are not judged
+
+
+def test_old_sessions_stay_readable_and_get_scores_on_their_next_question(db):
+    """A session stored before scores is not judged; its next scored question re-scores all."""
+    with db.write() as s:
+        row = QuestionSession(key="old", started_at=T0, question="stored long ago", lang="en")
+        row.suggested, row.opened = [dict(SUG[0])], []
+        s.add(row)
+    assert kbsignals.gap_questions(db, threshold=0.6) == []
+    two = {"id": "two-factor", "lang": "en", "url": "/access/two-factor/", "title": "2FA"}
+    asked = questions.record_question(
+        db, "old", "weak now", "en", ("access", 0.5), [{**two, "score": 5.0}], T0 + M
+    )
+    assert [(s["id"], s["score"]) for s in asked.suggested] == [
+        ("reset-password", 0.0),
+        ("two-factor", 5.0),
+    ]  # a lone suggestion: share 1, confident
+    assert kbsignals.gap_questions(db, threshold=0.6) == []
+    pair = [{**two, "score": 5.0}, {**SUG[0], "score": 4.0}]
+    questions.record_question(db, "old", "weak now", "en", ("access", 0.5), pair, T0 + 2 * M)
+    assert [q.text for q in kbsignals.gap_questions(db, threshold=0.6)] == ["weak now"]
+    unscored = questions.record_question(
+        db, "old", "weak now", "en", ("access", 0.5), [two], T0 + 3 * M
+    )
+    assert all("score" not in s for s in unscored.suggested)  # unknown: not judged
+    assert kbsignals.gap_questions(db, threshold=0.6) == []
 
 
 def test_usage_counts_opens_deflections_and_tickets_after(db, policy):

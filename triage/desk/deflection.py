@@ -40,7 +40,8 @@ class QuestionSession(Base):
     predicted_class: Mapped[str] = mapped_column(String(64), default="")
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     came_from: Mapped[str | None] = mapped_column(String(200))  # the article page it started on
-    suggested: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{id, lang, url, title}]
+    # [{id, lang, url, title, score}], score for the current question (older rows have none)
+    suggested: Mapped[list[Any]] = mapped_column(JSON, default=list)
     opened: Mapped[list[Any]] = mapped_column(JSON, default=list)  # article ids, in order
     solved: Mapped[bool] = mapped_column(Boolean, default=False)
     solved_article: Mapped[str | None] = mapped_column(String(200))

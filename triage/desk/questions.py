@@ -70,14 +70,28 @@ def _row(s: Session, key: str | None) -> QuestionSession | None:
     return s.execute(q).scalar_one_or_none()
 
 
+def _score(sug: dict[str, Any]) -> float | None:
+    value = sug.get("score")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _merge(old: list[Any], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen = {s["id"] for s in old}
-    merged = list(old)
+    """Earlier suggestions first, then the new ones; ``score`` is for the current question.
+
+    A suggestion the current question did not bring back scores 0 (so the stored scores give
+    the engine's self-service share of the current question); when the caller gave no scores,
+    none are kept (readers then cannot judge the match, as for sessions stored before scores).
+    """
+    scores = {s["id"]: _score(s) for s in new if s.get("id")}
+    scored = all(v is not None for v in scores.values())
+    merged = [{k: v for k, v in s.items() if k != "score"} for s in old]
+    seen = {s["id"] for s in merged}
     for s in new:
         if s.get("id") and s["id"] not in seen:
             seen.add(s["id"])
             merged.append({k: str(s.get(k) or "") for k in FIELDS})
-    return merged[:MAX_SUGGESTED]
+    merged = merged[:MAX_SUGGESTED]
+    return [{**s, "score": scores.get(s["id"]) or 0.0} for s in merged] if scored else merged
 
 
 def record_question(

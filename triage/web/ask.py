@@ -79,6 +79,7 @@ def shown(decision: Any | None) -> list[dict[str, Any]]:
             "lang": s.lang,
             "url": s.url,
             "snippet": snippet(s.snippet),
+            "score": float(s.score),
         }
         for s in list(decision.suggestions)[:limit]
     ]
@@ -93,7 +94,7 @@ def _record(question: str, sid: str | None, came_from: str | None):
     conf = float(decision.confidence) if decision else 0.0
     lang = getattr(decision, "lang", None) if decision else None
     lang = lang if lang in policy.languages else i18n.lang()
-    sugg = [{k: s[k] for k in ("id", "lang", "url", "title")} for s in items]
+    sugg = [{k: s[k] for k in ("id", "lang", "url", "title", "score")} for s in items]
     asked = questions.record_question(
         services().db, sid, question, lang, (cls, conf), sugg, now(), came_from
     )
