@@ -1,9 +1,9 @@
 """Benchmark the classifier: our held-out split and CLINC150, with abstention and latency.
 
-Our split: train on data/train.jsonl plus every article's questions (as ``triage train`` does),
-test on data/heldout.jsonl plus data/oos.jsonl (out of scope, label ``oos``); the threshold is
-chosen by cross-validation on the training rows. CLINC150: train on train.jsonl, threshold on
-val.jsonl, test on test.jsonl. Nothing is ever trained or tuned on a test file.
+Our split: train on data/train.jsonl plus every article's questions, title and summary (as
+``triage train`` does), test on data/heldout.jsonl plus data/oos.jsonl (out of scope, label
+``oos``); the threshold is chosen by cross-validation on the training rows. CLINC150: train on
+train.jsonl, threshold on val.jsonl, test on test.jsonl. Nothing is trained or tuned on a test file.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from triage.cli.model import kb_examples
 from triage.engine.classifier import Classifier, Example, train
 from triage.engine.evaluate import accuracy, classify_scores, macro_f1, percentile
 from triage.engine.examples import read_examples
 from triage.engine.policy import load_policy
-from triage.kb.articles import load_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 CLINC = ROOT.parent / "shared" / "eval" / "clinc150"
@@ -23,13 +23,9 @@ LATENCY_QUERIES = 500
 
 
 def _kb_questions() -> list[Example]:
+    """The articles' questions, titles and summaries, as ``triage train`` adds them."""
     policy = load_policy(ROOT / "policy.yml")
-    defaults = {k: c.default_priority for k, c in policy.classes.items()}
-    return [
-        Example(q, a.request_class, defaults[a.request_class], a.lang)
-        for a in load_kb(ROOT / "kb")
-        for q in a.questions
-    ]
+    return kb_examples(ROOT / "kb", {k: c.default_priority for k, c in policy.classes.items()})
 
 
 def _latency(model: Classifier, texts: list[str]) -> tuple[float, float]:
@@ -64,6 +60,7 @@ def measure(name: str, rows: list[Example], test: list[Example], val=None, **kw)
         "accuracy": scores["accuracy"],
         "macro_f1": scores["macro_f1"],
         "in_scope_acc": scores["in_scope_accuracy"],
+        "abstained_in_scope": 1 - scores["answered_rows"] / max(scores["in_scope_rows"], 1),
         "unknown_recall": scores["unknown_recall"],
         "threshold": round(model.threshold, 4),
         "fit_s": round(fit, 1),

@@ -165,12 +165,19 @@ def test_best_threshold_by_hand() -> None:
 
 
 def test_pseudo_out_of_scope_threshold_by_hand() -> None:
-    # no real out-of-scope rows: the in-scope rows rescored without their class stand in
+    # no real out-of-scope rows: the in-scope rows rescored without their class stand in, and
+    # the threshold minimises the expected cost (abstain 1, wrong 2, 10% out of scope)
     scores, correct = np.array([0.9, 0.6, 0.4]), np.array([True, True, False])
     pseudo = np.array([0.5, 0.3, 0.2])
     chosen = abstain.choose_threshold(scores, correct, np.zeros(3, bool), pseudo)
-    # at .6: accuracy 2/3 + pseudo recall 3/3; at .9: 1/3 + 1; at .4: 2/3 + 1/3
+    # at .4: in-scope cost 2/3 (one wrong), pseudo 2 x 1/3 -> .9 x 2/3 + .1 x 2/3 = .667
+    # at .6: in-scope 1/3 (one abstention), pseudo 0 -> .3; at .5: .3 + .1 x 2/3 = .367
+    # at .9: in-scope 2/3 -> .6; at 0: in-scope 2/3, pseudo 2 -> .8
     assert chosen.value == 0.6 and "pseudo" in chosen.method
+    # nothing out of scope: .5 and .6 cost the same (1/3), the lower wins
+    assert abstain.cheapest_threshold(scores, correct, pseudo, oos_share=0.0) == 0.5
+    # a wrong class no worse than an abstention: answering everything is as cheap, and lowest
+    assert abstain.cheapest_threshold(scores, correct, pseudo, 1.0, 0.0) == 0.0
 
 
 def test_temperature_fits_confident_scores() -> None:

@@ -1,11 +1,12 @@
 """Request-class and priority classifier: the only module that imports scikit-learn.
 
-Method: word 1-2-gram and character 2-5-gram TF-IDF (sublinear) in a FeatureUnion, then a
-class-balanced linear SVM; its scores become probabilities by temperature scaling fitted on
-validation rows. It abstains (class ``unknown``) when the top probability times the cosine
-similarity to the nearest training question of that class is below a threshold chosen on
-validation data (see ``triage.engine.abstain``). Priority: a temperature-calibrated linear SVM
-over the same text features plus the class (one-hot), trained on the ``priority`` labels.
+Method: TF-IDF (sublinear) of word-prefix 1-2-grams (``triage.engine.terms``: folded words cut to
+five letters, a light stemmer for all four languages) and of char_wb 2-5-grams in a
+FeatureUnion, then a class-balanced linear SVM; its scores become probabilities by temperature
+scaling fitted on validation rows. It abstains (class ``unknown``) when the top probability
+times the cosine similarity to the nearest training question of that class is below a threshold
+chosen on validation data (see ``triage.engine.abstain``). Priority: a temperature-calibrated
+linear SVM over the same text features plus the class (one-hot), trained on ``priority`` labels.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from triage.engine.examples import Example, data_hash
 from triage.engine.language import detect_language
 from triage.engine.metrics import ABSTAIN, classify_scores
 from triage.engine.model_store import ModelError, library_versions, load_model, save_model
+from triage.engine.terms import readable, stem_terms
 
 __all__ = ["Classifier", "Example", "ModelError", "Prediction", "make_pipeline", "train"]
 Progress = Callable[[str], None]
+_PARTS = ("pipeline", "vocabularies", "train_matrix", "train_labels", "priority_model")
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,8 @@ class Prediction:
 
 
 def make_features() -> FeatureUnion:
-    """Word 1-2-gram and char_wb 2-5-gram TF-IDF, sublinear, one-letter words kept."""
-    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
+    """Word-prefix 1-2-gram and char_wb 2-5-gram TF-IDF, sublinear, one-letter words kept."""
+    words = TfidfVectorizer(analyzer=stem_terms, sublinear_tf=True)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
     return FeatureUnion([("words", words), ("chars", chars)])
 
@@ -116,7 +119,7 @@ class Classifier:
                     priority=prio[i],
                     priority_confidence=prio_conf[i],
                     lang=langs[i] or detect_language(text),
-                    explanation=self.explain(x[i], int(top[i])),
+                    explanation=self.explain(x[i], int(top[i]), text=text),
                     abstained=abstained,
                 )
             )
@@ -130,8 +133,8 @@ class Classifier:
         names = self.priority_model.classes_
         return [str(names[j]) for j in probs.argmax(1)], [float(p) for p in probs.max(1)]
 
-    def explain(self, x: sp.csr_matrix, column: int, n: int = 5) -> tuple[str, ...]:
-        """The readable terms of x with the largest weight x value for a class column."""
+    def explain(self, x: sp.csr_matrix, column: int, n: int = 5, text: str = "") -> tuple[str, ...]:
+        """The words of text behind the terms of x with the largest weight x value for a class."""
         if self._names is None:
             self._names = self.pipeline[0].get_feature_names_out()
         row = sp.csr_matrix(x)
@@ -139,7 +142,7 @@ class Classifier:
         terms: list[str] = []
         for j in np.argsort(-weights):
             name = str(self._names[row.indices[j]])
-            term = name.split("__", 1)[1].strip()
+            term = readable(text, name.split("__", 1)[1].strip())
             if weights[j] <= 0 or len(terms) >= n:
                 break
             if name.startswith("words__") and term not in terms:
@@ -162,13 +165,7 @@ class Classifier:
     def load(cls, model_dir) -> Classifier:
         """Read a saved model; ModelError when missing or saved under other library versions."""
         objects, metadata = load_model(model_dir)
-        if set(objects) != {
-            "pipeline",
-            "vocabularies",
-            "train_matrix",
-            "train_labels",
-            "priority_model",
-        }:
+        if set(objects) != {*_PARTS}:
             raise ModelError(f"{model_dir} holds a model of another format: run `triage train`")
         linear.restore_vocabularies(objects["pipeline"], objects.pop("vocabularies"))
         return cls(metadata=metadata, **objects)
@@ -201,7 +198,7 @@ def train(
         "classes": [str(k) for k in classes],
         **calib,
         "priority_temperature": prio_temp,
-        "params": {"C": c, "folds": folds, "features": "word 1-2 + char_wb 2-5"},
+        "params": {"C": c, "folds": folds, "features": "word-prefix(5) 1-2 + char_wb 2-5"},
         "fit_seconds": round(time.perf_counter() - start, 2),
     }
     return Classifier(pipe, matrix, np.searchsorted(classes, labels), prio, meta)
@@ -280,6 +277,7 @@ def _calibrate(classes, gold, decisions, sims, alt_sims) -> dict:
         "threshold_method": chosen.method,
         "abstain_when": "top probability x similarity to the nearest training row of that class "
         "< threshold",
+        "abstention_costs": {"abstain": 1.0, "wrong": abstain.WRONG_COST, "oos": abstain.OOS_SHARE},
         "validation": scores,
     }
 

@@ -24,15 +24,18 @@ def decisions(clf, x: sp.csr_matrix) -> np.ndarray:
     return np.column_stack([-d[:, 0] / 2, d[:, 0] / 2]) if d.shape[1] == 1 else d
 
 
-def similarity(x, by_feature, train_labels, top) -> np.ndarray:
-    """Cosine similarity of each row of x to its nearest training row of class top[i].
+def similarity(x, by_feature, train_labels, top, k: int = 1) -> np.ndarray:
+    """Mean cosine similarity of each row of x to its k nearest training rows of class top[i].
 
-    by_feature: the training features transposed (features x training rows), in CSR.
+    by_feature: the training features transposed (features x training rows), in CSR. A class
+    with fewer than k rows counts its missing neighbours as dissimilar (0).
     """
     sims = (x @ by_feature).toarray()  # rows: queries; columns: training questions
     sims /= 2.0  # two unit-length blocks (words, chars): the dot product is at most 2
     same = top[:, None] == train_labels[None, :]
-    return np.where(same, sims, -1.0).max(axis=1).clip(0.0, 1.0)
+    sims = np.where(same, sims, 0.0).clip(0.0, 1.0)
+    k = min(k, sims.shape[1])
+    return np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
 
 
 def with_class(x: sp.csr_matrix, classes: np.ndarray, n_classes: int) -> sp.csr_matrix:

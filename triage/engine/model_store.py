@@ -26,6 +26,7 @@ ALLOWED_TYPES = frozenset(
         "scipy.sparse._csr.csr_matrix",
         "numpy.ndarray",
         "numpy.dtype",
+        "triage.engine.terms.stem_terms",
     }
 )
 
