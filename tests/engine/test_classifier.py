@@ -205,10 +205,11 @@ def test_train_command_writes_model(tmp_path: Path, kb_dir: Path, monkeypatch) -
         monkeypatch.setenv(f"TRIAGE_{key}", str(value))
     result = CliRunner().invoke(main, ["train"])
     assert result.exit_code == 0, result.output
-    assert "trained on 27 rows + 12 article questions" in result.output
+    assert "trained on 27 rows + 20 article texts" in result.output  # 4 x (3 + title, summary)
     model = Classifier.load(tmp_path / "model")
-    # the Russian translation repeats the English questions: the same text is kept once
-    assert model.metadata["rows"] == 27 + 9
+    # the Russian translation repeats the English questions and summary: the same text is kept
+    # once (3 English articles x 5 texts + the Russian title)
+    assert model.metadata["rows"] == 27 + 3 * 5 + 1
     assert model.predict("the site is down for everyone").request_class == "outage"
 
 

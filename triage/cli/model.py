@@ -87,7 +87,8 @@ def _summary(meta: dict, rows: int, extra: int, seconds: float, cfg: dict) -> No
         f"in-scope accuracy with abstentions {val['in_scope_accuracy']:.3f}"
     )
     click.echo(
-        f"trained on {rows} rows + {extra} article questions, {len(meta['classes'])} classes, "
+        f"trained on {rows} rows + {extra} article texts (questions, titles, summaries), "
+        f"{len(meta['classes'])} classes, "
         f"in {seconds:.1f} s; model written to {cfg['MODEL_DIR']}"
     )
 
