@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import ROOT
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "tests" / "artifacts"
+from tests.browser import chromium, save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +16,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium (``.ci/run`` installs it with apt-get)."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
@@ -46,10 +32,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def screenshot(page: Page, tmp_path: Path, name: str) -> Path:
     """Save a screenshot under the test's tmp path and copy it to tests/artifacts/."""
     path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, ARTIFACTS / path.name)
-    return path
+    return save_screenshot(page, path, full_page=False)
 
 
 def search(page: Page, query: str) -> None:

@@ -7,33 +7,22 @@ help site built from the tiny KB; every page's screenshot goes to tests/artifact
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from tests.conftest import ROOT
+from tests.browser import chromium, save_screenshot
 from tests.site.conftest import build_site
 from tests.web.ask_fixtures import make_public_app
 from triage.desk.deflection import QuestionSession, deflection_report, feedback_counts
 from triage.web.services import services
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 RU_QUESTION = "забыл пароль, не могу войти в консоль"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,10 +49,8 @@ def live(tmp_path_factory, engine_dirs) -> Iterator[tuple[str, object]]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium (``.ci/run`` installs it with apt-get)."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def new_page(browser: Browser, locale: str, js: bool = True) -> Page:
@@ -81,10 +68,7 @@ def screenshot(page: Page, tmp_path: Path, name: str) -> Path:
     """Save a screenshot under the test's tmp path and copy it to tests/artifacts/."""
     path = tmp_path / f"{name}.png"
     page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays on top of the picture
-    page.screenshot(path=str(path), full_page=True)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, ARTIFACTS / path.name)
-    return path
+    return save_screenshot(page, path)
 
 
 def session_row(app, question: str) -> QuestionSession:

@@ -8,31 +8,19 @@ exact.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
-from tests.conftest import ROOT
+from tests.browser import chromium, save_screenshot
 from tests.web.staff_fixtures import NOW, PASSWORD, make_app
 from triage.desk.sla import business_seconds
 from triage.desk.views import find_staff_view
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +28,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium (``.ci/run`` installs it with apt-get)."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
@@ -72,9 +58,7 @@ def new_page(browser: Browser) -> Page:
 def shot(page: Page, tmp_path: Path, name: str) -> None:
     """Save a full-page screenshot under the test's tmp path and copy it to tests/artifacts/."""
     path = tmp_path / f"staff-{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, ARTIFACTS / path.name)
+    save_screenshot(page, path)
     assert path.stat().st_size > 5_000
 
 
