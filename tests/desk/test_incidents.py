@@ -50,10 +50,17 @@ def test_draft_from_resolved_ticket(db, policy, tmp_path):
 def test_link_existing_article(db, policy, tmp_path):
     ref = resolved(db, policy)
     assert ref in {q.ref for q in kbsignals.gap_questions(db)}
-    write_article(tmp_path, "component", "attach-disk", lang="de")
+    write_article(tmp_path, "component", "attach-disk", lang="en", title="Attach a disk")
+    write_article(tmp_path, "component", "attach-disk", lang="de", title="Festplatte anhängen")
+    write_article(tmp_path, "component", "attach-disk", lang="ru", title="Подключить диск")
     view = incidents.link_existing(db, policy, ref, tmp_path, "attach-disk", "olga", T0 + 3 * H)
     assert view.events[-1].kind == "kb_link"
-    assert view.events[-1].data == {"article": "attach-disk", "lang": "de"}
+    assert view.events[-1].data == {  # the ticket's language, with what an email links
+        "article": "attach-disk",
+        "lang": "de",
+        "title": "Festplatte anhängen",
+        "url": "de/component/attach-disk/",
+    }
     assert kbsignals.gap_questions(db) == []
     with pytest.raises(InvalidField):
         incidents.link_existing(db, policy, ref, tmp_path, "nope", "olga", T0 + 3 * H)

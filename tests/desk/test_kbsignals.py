@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from triage.desk import kbsignals, questions, tickets
 from triage.desk.deflection import QuestionSession
 from triage.desk.intake import Classified, Intake
+from triage.desk.models import Ticket
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
@@ -63,6 +64,25 @@ def test_gap_questions_from_every_source(db, policy):
         ("no_article", "Rechnung als PDF fehlt", "de", other),
     ])  # fmt: skip
     assert kbsignals.gap_questions(db, since=T0 + M) == []
+
+
+def test_tickets_answered_by_a_recorded_article_are_not_gaps(db, policy):
+    """The article recorded on an event counts; the console's reason only for older events."""
+    refs = [file(db, policy, f"question {i}") for i in range(4)]
+    for ref in refs:
+        tickets.transition(db, policy, ref, "open", "bob", T0)
+    used = {"id": "two-factor", "lang": "uk", "title": "2FA", "url": "uk/access/two-factor/"}
+    answer = {"articles": [used]}
+    tickets.transition(db, policy, refs[0], "resolve", "bob", T0, reason="done", extra=answer)
+    by_url = {"articles": [{"title": "Reset", "url": "access/reset-password/"}]}
+    tickets.transition(db, policy, refs[1], "resolve", "bob", T0, reason="done", extra=by_url)
+    old = kbsignals.ANSWERED_REASON  # an event from before the article was recorded
+    tickets.transition(db, policy, refs[2], "resolve", "bob", T0, reason=old)
+    tickets.transition(db, policy, refs[3], "resolve", "bob", T0, reason="done")
+    assert [q.ref for q in kbsignals.gap_questions(db)] == [refs[3]]
+    with db.read() as s:
+        got = [kbsignals.answered_by(s.get(Ticket, i + 1).events) for i in range(4)]
+    assert got == [["two-factor"], ["reset-password"], [], []]
 
 
 def test_scored_suggestions_under_the_threshold(db):

@@ -88,9 +88,19 @@ def draft_from_ticket(
 def link_existing(
     db: Database, policy: Policy, ref: str, kb_root: Path, article: str, actor: str, now: datetime
 ) -> TicketView:
-    """Link a resolved ticket to an existing published article (``kb_link`` event)."""
-    _resolved(db, policy, ref, now)
-    known = {a.id: a for a in load_kb(kb_root)}
-    if article not in known:
+    """Link a resolved ticket to an existing published article (``kb_link`` event).
+
+    The event names the article in the ticket's language (else English, else any), with its
+    title and site path, so emails can link it.
+    """
+    view = _resolved(db, policy, ref, now)
+    found = sorted(
+        (a for a in load_kb(kb_root) if a.id == article),
+        key=lambda a: (a.lang != view.lang, a.lang != "en", a.lang),
+    )
+    if not found:
         raise InvalidField("article", f"no published article {article!r} in {kb_root}")
-    return tickets.link_article(db, policy, ref, actor, now, article, lang=known[article].lang)
+    a = found[0]
+    return tickets.link_article(
+        db, policy, ref, actor, now, article, lang=a.lang, title=a.title, url=a.url
+    )

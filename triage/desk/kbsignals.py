@@ -4,7 +4,8 @@ Gap questions come from four places: Ask sessions that got no suggestion above t
 self-service threshold (``low_score``), sessions that ended in a ticket (``ticket``), sessions
 whose suggestion was marked not helpful (``not_helpful``) and resolved tickets that no article
 answered (``no_article``: no event of the ticket names an article in its data, see
-``ARTICLE_KEYS``, and none resolved it as ``ANSWERED_REASON``).
+``ARTICLE_KEYS``; only events from before the console recorded the article it answered with
+are matched by their reason, ``ANSWERED_REASON``).
 """
 
 from __future__ import annotations
@@ -68,9 +69,26 @@ def _session_gaps(s: Session, since: datetime | None, threshold: float | None):
             yield GapQuestion(row.question, row.lang, klass, source, row.ticket_ref, row.started_at)
 
 
+def _ids(value: Any) -> list[str]:
+    """Article ids of an ``article`` / ``articles`` value: ids, or dicts with an id or a url."""
+    out: list[str] = []
+    for a in value if isinstance(value, list) else [value]:
+        if isinstance(a, dict):
+            out += [str(a["id"])] if a.get("id") else _article_id(a.get("url"))
+        elif isinstance(a, str) and a.strip():
+            out.append(a.strip())
+    return out
+
+
+def answered_by(events: list[Any]) -> list[str]:
+    """The article ids a ticket's events record (``ARTICLE_KEYS`` of their data), in order."""
+    found = [i for e in events for k in ARTICLE_KEYS for i in _ids((e.data or {}).get(k))]
+    return list(dict.fromkeys(found))
+
+
 def _answered(events: list[Any]) -> bool:
-    named = any(any((e.data or {}).get(k) for k in ARTICLE_KEYS) for e in events)
-    return named or any(e.reason == ANSWERED_REASON for e in events)
+    """An article is recorded; else (events older than the recorded ids) the console's reason."""
+    return bool(answered_by(events)) or any(e.reason == ANSWERED_REASON for e in events)
 
 
 def _ticket_gaps(s: Session, since: datetime | None, seen: set[str]):

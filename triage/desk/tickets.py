@@ -151,12 +151,13 @@ def transition(
     now: datetime,
     reason: str | None = None,
     message: str = "",
+    extra: dict[str, Any] | None = None,  # more event data (the articles an answer sent)
 ) -> TicketView:
     """Apply a lifecycle action (IllegalTransition when not allowed); a public event."""
 
     def fn(t: Ticket) -> None:
         new = lifecycle.apply(_state(t), action, reason, policy.decline_reasons)
-        data = {"from": t.status, "to": new.status, "action": action}
+        data = {**(extra or {}), "from": t.status, "to": new.status, "action": action}
         t.status = new.status
         if action == "resolve":
             t.resolved_at = now

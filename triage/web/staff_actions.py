@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 
 from triage.desk import lifecycle, tickets
 from triage.desk.views import TicketView
+from triage.kb.articles import LANGS
 from triage.web import staff_forms as forms
 from triage.web.services import services
 
@@ -77,6 +78,19 @@ def article_link(url: str) -> str:
     return f"{base}/{url.lstrip('/')}"
 
 
+def answered_with(form) -> dict[str, str]:
+    """The article an answer sends: id, language, title and site path.
+
+    A form from a page older than the id and language fields gets them from the site path
+    (``[<lang>/]<class>/<id>/``, English without a prefix).
+    """
+    url = form.url.data.strip()
+    parts = [p for p in url.split("/") if p]
+    lang = form.lang.data or (parts[0] if len(parts) > 2 and parts[0] in LANGS else "en")
+    article = form.article.data or (parts[-1] if parts else "")
+    return {"id": article, "lang": lang, "title": form.title.data.strip(), "url": url}
+
+
 def _db():
     s = services()
     return s.db, s.policy
@@ -118,17 +132,13 @@ def answer(form, view: TicketView, actor: str, now: datetime) -> str:
     db, policy = _db()
     if view.status == "new":
         tickets.transition(db, policy, view.ref, "open", actor, now)
+    used = answered_with(form)
     text = ANSWER_TEXT.get(view.lang, ANSWER_TEXT["en"])
-    message = text.format(title=form.title.data.strip(), url=article_link(form.url.data))
+    message = text.format(title=used["title"], url=article_link(used["url"]))
+    reason = "answered from the knowledge base"
+    extra = {"articles": [used]}  # what the resolution email and the KB signals read
     tickets.transition(
-        db,
-        policy,
-        view.ref,
-        "resolve",
-        actor,
-        now,
-        reason="answered from the knowledge base",
-        message=message,
+        db, policy, view.ref, "resolve", actor, now, reason=reason, message=message, extra=extra
     )
     return "Answer sent; the ticket is resolved until the customer confirms or replies."
 

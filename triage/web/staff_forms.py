@@ -65,6 +65,8 @@ class AnswerForm(FlaskForm):
 
     url = HiddenField(validators=[DataRequired(), Length(max=500), Regexp(r"^/?[\w./-]*$")])
     title = HiddenField(validators=[DataRequired(), Length(max=300)])
+    article = HiddenField(validators=[Optional(), Length(max=200), Regexp(r"^[\w.-]+$")])
+    lang = HiddenField(validators=[Optional(), Length(max=8), Regexp(r"^[a-z]{2,3}(-\w+)?$")])
     submit = SubmitField("Answer with this article")
 
 

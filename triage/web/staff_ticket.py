@@ -59,14 +59,18 @@ def _forms(view: TicketView) -> dict[str, Any]:
     return made
 
 
+def _answer_fields(sg: Any) -> dict[str, str]:
+    """The hidden fields of a suggestion's answer form: its site path, title, id and language."""
+    return {"url": sg.url, "title": sg.title, "article": sg.id, "lang": sg.lang}
+
+
 def _answers(decision: Any | None) -> list[tuple[Any, Any]]:
     """The top suggestions, each with its 'Answer with this article' form."""
     if decision is None:
         return []
     top = list(getattr(decision, "suggestions", ()))[: int(current_app.config["STAFF_SUGGESTIONS"])]
     return [
-        (sg, forms.AnswerForm(prefix="answer", formdata=None, url=sg.url, title=sg.title))
-        for sg in top
+        (sg, forms.AnswerForm(prefix="answer", formdata=None, **_answer_fields(sg))) for sg in top
     ]
 
 
