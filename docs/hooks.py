@@ -13,6 +13,8 @@ import os
 from datetime import date
 from pathlib import Path
 
+from jinja2 import pass_context
+from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
@@ -124,6 +126,43 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         return markdown
     counts = _state["counts"].get(DEFAULT_LANG, {})
     return markdown.replace(SECTIONS_MARKER, sections_list("en", _state["sections"], counts))
+
+
+class _Outside:
+    """A page outside the nav as the nav sees it: only its folder depth (nothing is active)."""
+
+    def __init__(self, depth: int) -> None:
+        self.url = "_/" * depth
+        self.active = False
+        self.meta: dict = {}
+
+
+def _shared_nav(env):
+    """A template global rendering the primary nav once per depth for pages not in the nav.
+
+    The nav is the same on every article page but for its relative links, and Material's nav
+    macros are the costliest part of a page's template: rendered once, it is reused verbatim.
+    """
+    cache: dict[int, Markup] = {}
+
+    @pass_context
+    def kb_shared_nav(context) -> Markup:
+        page, nav = context["page"], context["nav"]
+        if page is None or page in nav.pages:
+            return Markup(env.get_template("partials/nav.html").render(context.get_all()))
+        depth = page.url.count("/")
+        if depth not in cache:
+            ctx = {**context.get_all(), "page": _Outside(depth)}
+            cache[depth] = Markup(env.get_template("partials/nav.html").render(ctx))
+        return cache[depth]
+
+    return kb_shared_nav
+
+
+def on_env(env, config, files):
+    """Give the templates the shared nav (a fresh cache for every build)."""
+    env.globals["kb_shared_nav"] = _shared_nav(env)
+    return env
 
 
 def on_serve(server, config, builder):
