@@ -159,9 +159,24 @@ def _shared_nav(env):
     return kb_shared_nav
 
 
+def _translate(env, language: str):
+    """Material's t(key) for the site's language, each key looked up once per build."""
+    own = env.get_template(f"partials/languages/{language}.html").module
+    english = env.get_template("partials/languages/en.html").module
+    cache: dict[str, str] = {}
+
+    def kb_translate(key: str) -> str:
+        if key not in cache:
+            cache[key] = str(own.t(key) or english.t(key) or key)
+        return cache[key]
+
+    return kb_translate
+
+
 def on_env(env, config, files):
-    """Give the templates the shared nav (a fresh cache for every build)."""
+    """Give the templates the shared nav and UI strings (fresh caches for every build)."""
     env.globals["kb_shared_nav"] = _shared_nav(env)
+    env.globals["kb_translate"] = _translate(env, config.theme["language"])
     return env
 
 

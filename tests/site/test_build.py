@@ -114,6 +114,12 @@ def test_every_page_has_the_same_working_nav(fixture_site):
         assert _nav_targets(fixture_site, url) == home, url  # shared nav, links still resolve
 
 
+def test_theme_strings_are_translated_on_every_page(fixture_site):
+    for url in ["", "access/reset-password/", "ru/access/reset-password/"]:
+        page = html(fixture_site, url)
+        assert 'placeholder="Search"' in page and "Skip to content" in page, url
+
+
 def test_tags_index_lists_articles(fixture_site):
     page = html(fixture_site, "tags")
     assert "Reset a forgotten password" in page and "Консоль недоступна" in page
