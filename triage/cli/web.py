@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import click
 
+from triage import settings
 from triage.cli import common
 from triage.cli.desk import safe_url
 
@@ -58,6 +59,13 @@ def gunicorn_argv(host: str, port: int, workers: int, timeout: int = 30) -> list
     ]
 
 
+def public_url(cfg: dict, host: str, port: int) -> str:
+    """The configured public URL, or the address the server listens on when none is set."""
+    if cfg["PUBLIC_URL"] != settings.defaults()["PUBLIC_URL"]:
+        return str(cfg["PUBLIC_URL"])
+    return f"http://{host}:{port}"
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
@@ -84,5 +92,6 @@ def serve(host: str, port: int, workers: int) -> None:
     click.echo(f"serving http://{host}:{port}/ with {workers} gunicorn worker(s); Ctrl-C stops")
     click.echo(f"staff console: http://{host}:{port}/staff/")
     sys.stdout.flush()
+    os.environ["TRIAGE_PUBLIC_URL"] = public_url(cfg, host, port)
     argv = gunicorn_argv(host, port, workers)
     os.execv(argv[0], argv)
