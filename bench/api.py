@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.httpload import _percentile, load, post_json
+from bench.httpload import load, post_json, run_clients
 from triage.desk import pgtemp
 from triage.desk.db import open_database
 from triage.desk.models import Ticket
@@ -143,17 +143,10 @@ def create_tickets(base: str, tag: str) -> dict:
                     bad[status] += 1
         conn.close()
 
-    start = time.perf_counter()
-    pool = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    elapsed, lat = time.perf_counter() - start, sorted(lat)
+    figures = run_clients(client, CLIENTS, lat)
+    del figures["requests"]
     return {
-        "req_s": round(len(lat) / elapsed, 1),
-        "p50_ms": round(_percentile(lat, 0.5), 2),
-        "p99_ms": round(_percentile(lat, 0.99), 2),
+        **figures,
         "refs": refs,
         "errors": dict(bad),
     }

@@ -84,6 +84,23 @@ def _percentile(sorted_ms: list[float], q: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, int(q * len(sorted_ms)))]
 
 
+def run_clients(worker, clients: int, latencies_ms: list[float]) -> dict:
+    """Run worker(k) in `clients` threads; request rate and latency percentiles of the run."""
+    start = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed, lat = time.perf_counter() - start, sorted(latencies_ms)
+    return {
+        "req_s": round(len(lat) / elapsed, 1),
+        "p50_ms": round(_percentile(lat, 0.50), 2),
+        "p99_ms": round(_percentile(lat, 0.99), 2),
+        "requests": len(lat),
+    }
+
+
 def post_json(conn: http.client.HTTPConnection, path: str, body: dict) -> tuple[int, bytes]:
     """POST one JSON body on a kept-alive connection; status and response body."""
     conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
@@ -109,19 +126,9 @@ def run_threads(base: str, path: str, bodies: list[dict], conns: int, seconds: f
             i += conns
         conn.close()
 
-    start = time.perf_counter()
-    pool = [threading.Thread(target=worker, args=(k,)) for k in range(conns)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    elapsed, lat = time.perf_counter() - start, sorted(lat)
     return {
         "tool": "python threads",
-        "req_s": round(len(lat) / elapsed, 1),
-        "p50_ms": round(_percentile(lat, 0.50), 2),
-        "p99_ms": round(_percentile(lat, 0.99), 2),
-        "requests": len(lat),
+        **run_clients(worker, conns, lat),
         "non_2xx": bad[0],
         "socket_errors": "",
     }
