@@ -165,19 +165,42 @@ def test_best_threshold_by_hand() -> None:
 
 
 def test_pseudo_out_of_scope_threshold_by_hand() -> None:
-    # no real out-of-scope rows: the in-scope rows rescored without their class stand in, and
-    # the threshold minimises the expected cost (abstain 1, wrong 2, 10% out of scope)
+    # no real out-of-scope rows: the in-scope rows rescored without their class stand in
     scores, correct = np.array([0.9, 0.6, 0.4]), np.array([True, True, False])
-    pseudo = np.array([0.5, 0.3, 0.2])
+    pseudo = np.array([0.5, 0.3, 0.7])
     chosen = abstain.choose_threshold(scores, correct, np.zeros(3, bool), pseudo)
-    # at .4: in-scope cost 2/3 (one wrong), pseudo 2 x 1/3 -> .9 x 2/3 + .1 x 2/3 = .667
-    # at .6: in-scope 1/3 (one abstention), pseudo 0 -> .3; at .5: .3 + .1 x 2/3 = .367
-    # at .9: in-scope 2/3 -> .6; at 0: in-scope 2/3, pseudo 2 -> .8
-    assert chosen.value == 0.6 and "pseudo" in chosen.method
-    # nothing out of scope: .5 and .6 cost the same (1/3), the lower wins
-    assert abstain.cheapest_threshold(scores, correct, pseudo, oos_share=0.0) == 0.5
-    # a wrong class no worse than an abstention: answering everything is as cheap, and lowest
-    assert abstain.cheapest_threshold(scores, correct, pseudo, 1.0, 0.0) == 0.0
+    # at .6: accuracy 2/3 + pseudo recall 2/3 = 1.33 beats .4 (2/3 + 1/3), .5 (2/3 + 1/3),
+    # .7 (1/3 + 3/3 = 1.33, a tie: the lower threshold wins) and .9 (1/3 + 1)
+    assert chosen.value == 0.6 and "pseudo out-of-scope" in chosen.method
+
+
+def test_confidence_features_by_hand() -> None:
+    decisions = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    features = abstain.confidence_features(
+        decisions, np.array([0, 1]), np.array([0.8, 0.1]), np.array([0.0, 0.5]), np.ones(2)
+    )
+    # top score, its margin over the best other column, similarity, unseen, known pairs
+    assert features.tolist() == [[2.0, 1.5, 0.8, 0.0, 1.0], [1.0, -2.0, 0.1, 0.5, 1.0]]
+
+
+def test_confidence_is_a_logistic_model_that_round_trips() -> None:
+    model = abstain.Confidence((0.0,) * 5, (1.0,) * 5, (1.0, 0, 0, -2.0, 0), -0.5)
+    chance = model.score(np.array([[0.5, 0, 0, 0, 0], [0.5, 0, 0, 1, 0]]))
+    assert chance.tolist() == pytest.approx([0.5, 1 / (1 + np.exp(2.0))])
+    again = abstain.Confidence.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again == model
+    with pytest.raises(ValueError, match="features"):
+        abstain.Confidence.from_dict({**model.to_dict(), "features": ["top_score"]})
+
+
+def test_model_saved_without_confidence_is_refused(model: Classifier, tmp_path: Path) -> None:
+    model.save(tmp_path / "model")
+    meta_file = tmp_path / "model" / "model.json"
+    meta = json.loads(meta_file.read_text())
+    del meta["confidence"]
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="triage train"):
+        Classifier.load(tmp_path / "model")
 
 
 def test_temperature_fits_confident_scores() -> None:

@@ -1,24 +1,71 @@
-"""Calibration and the abstention threshold, chosen from validation scores (pure numpy).
+"""Calibration, the confidence score and the abstention threshold, from validation rows (numpy).
 
 The classifier's raw class scores become probabilities by temperature scaling (one factor fitted
-by log-loss on validation rows). The abstention score of a question is the probability of its top
-class times its cosine similarity to the nearest training question of that class: a question far
-from everything seen in training is doubted even when one class outscores the rest.
+by log-loss on validation rows). Whether to answer is decided by a second, tiny model: the
+estimated chance that the top class is right, a logistic function of five signals of a question
+(``FEATURES``): the top class score, its margin over the runner-up, the cosine similarity to the
+nearest training question of that class, the share of its words never seen in training and the
+share of its word pairs seen in training. Its weights are fitted on validation rows (real
+out-of-scope rows when there are some, else in-scope rows rescored as if their class were
+unknown), so the product learns how much each signal is worth on its own data; the threshold on
+that chance is then chosen on the same rows, out of fold.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 TEMPERATURES = np.geomspace(0.25, 200.0, 60)
-# Without real out-of-scope validation rows the threshold minimises the desk's expected cost:
-# an abstention costs 1 (L1 classifies the question by hand), a wrong class WRONG_COST (the
-# ticket goes to the wrong line and must be re-triaged), and OOS_SHARE of the questions are
-# assumed out of scope (answering one costs WRONG_COST, abstaining nothing).
-WRONG_COST = 2.0
-OOS_SHARE = 0.1
+
+
+FEATURES = ("top_score", "margin", "similarity", "unseen_words", "known_pairs")
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """A logistic model of "the top class is right" over standardised FEATURES."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """The estimated chance, per row of features (columns as FEATURES), of a right answer."""
+        z = (np.atleast_2d(features) - self.mean) / self.scale @ np.asarray(self.coef)
+        return 1.0 / (1.0 + np.exp(-(z + self.intercept)))
+
+    def to_dict(self) -> dict:
+        """The weights as plain data for the model's metadata (readable, and how it loads)."""
+        return {"features": list(FEATURES), **{k: _plain(v) for k, v in asdict(self).items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Confidence:
+        """The model written by to_dict; ValueError when its features are not FEATURES."""
+        if tuple(data.get("features", ())) != FEATURES:
+            raise ValueError(f"confidence features {data.get('features')} are not {FEATURES}")
+        vectors = {k: tuple(float(v) for v in data[k]) for k in ("mean", "scale", "coef")}
+        return cls(**vectors, intercept=float(data["intercept"]))
+
+
+def confidence_features(
+    decisions: np.ndarray, column: np.ndarray, sims: np.ndarray, unseen: np.ndarray, pairs
+) -> np.ndarray:
+    """FEATURES of each row: decisions (rows x classes) with the chosen column per row, the
+    similarity to the nearest training row of that class, and the word coverage shares."""
+    rows = np.arange(len(decisions))
+    top = decisions[rows, column]
+    rest = decisions.astype(float).copy()
+    rest[rows, column] = -np.inf
+    runner_up = rest.max(axis=1) if rest.shape[1] > 1 else top
+    return np.column_stack([top, top - runner_up, sims, unseen, pairs])
+
+
+def _plain(value):
+    """Numbers as plain floats (lists for vectors) for JSON."""
+    return [float(v) for v in value] if isinstance(value, tuple | list) else float(value)
 
 
 @dataclass(frozen=True)
@@ -67,41 +114,27 @@ def best_threshold(scores: np.ndarray, correct: np.ndarray, outside: np.ndarray)
     )
 
 
-def cheapest_threshold(
-    scores: np.ndarray,
-    correct: np.ndarray,
-    pseudo: np.ndarray,
-    wrong_cost: float = WRONG_COST,
-    oos_share: float = OOS_SHARE,
-) -> float:
-    """The candidate threshold of least expected cost per question (ties: the lowest).
-
-    scores, correct: in-scope rows; pseudo: stand-in out-of-scope rows (see choose_threshold).
-    """
-    candidates = np.unique(np.concatenate([[0.0], scores, pseudo]))
-    answered = scores[None, :] >= candidates[:, None]
-    cost_in = np.where(answered, np.where(correct, 0.0, wrong_cost), 1.0).mean(axis=1)
-    cost_out = wrong_cost * (pseudo[None, :] >= candidates[:, None]).mean(axis=1)
-    total = (1 - oos_share) * cost_in + oos_share * cost_out
-    return float(candidates[int(np.argmin(total))])
-
-
 def choose_threshold(
     scores: np.ndarray, correct: np.ndarray, outside: np.ndarray, pseudo: np.ndarray
 ) -> Threshold:
-    """best_threshold on the real out-of-scope rows when validation has some, else the
-    cheapest_threshold with pseudo rows standing in for the out-of-scope share.
+    """best_threshold on the real out-of-scope rows when validation has some, else with the
+    pseudo rows standing in for them.
 
     pseudo: the score of each in-scope row recomputed as if its class were unknown (its
-    column left out): the nearest thing to an out-of-scope question that in-scope data gives.
+    column and the words only its class used left out): the nearest thing to an out-of-scope
+    question that in-scope data gives.
     """
     if outside.any() and (~outside).any():
         return best_threshold(scores, correct, outside)
-    n = int((~outside).sum())
-    value = cheapest_threshold(scores[~outside], correct[~outside], pseudo)
+    inside = scores[~outside]
+    chosen = best_threshold(
+        np.concatenate([inside, pseudo]),
+        np.concatenate([correct[~outside], np.zeros(len(pseudo), bool)]),
+        np.repeat([False, True], [len(inside), len(pseudo)]),
+    )
     return Threshold(
-        value,
-        f"least expected cost per question (abstention 1, wrong class {WRONG_COST:g}, "
-        f"{OOS_SHARE:.0%} of questions out of scope) on {n} in-scope validation rows, "
-        f"each also scored again with its own class left out as a pseudo out-of-scope row",
+        chosen.value,
+        f"maximised in-scope accuracy with rejections + pseudo out-of-scope recall on "
+        f"{len(inside)} in-scope validation rows, each also scored again with its own class "
+        f"left out as a pseudo out-of-scope row",
     )

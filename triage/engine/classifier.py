@@ -3,10 +3,12 @@
 Method: TF-IDF (sublinear) of word-prefix 1-2-grams (``triage.engine.terms``: folded words cut to
 five letters, a light stemmer for all four languages) and of char_wb 2-5-grams in a
 FeatureUnion, then a class-balanced linear SVM; its scores become probabilities by temperature
-scaling fitted on validation rows. It abstains (class ``unknown``) when the top probability
-times the cosine similarity to the nearest training question of that class is below a threshold
-chosen on validation data (see ``triage.engine.abstain``). Priority: a temperature-calibrated
-linear SVM over the same text features plus the class (one-hot), trained on ``priority`` labels.
+scaling fitted on validation rows. It abstains (class ``unknown``) when the estimated chance that
+the top class is right is below a threshold chosen on validation data: that chance is a logistic
+model, fitted on the same validation rows, of the top score, its margin, the similarity to the
+nearest training question of that class, and how many of the question's words and word pairs
+training has seen (see ``triage.engine.abstain``). Priority: a temperature-calibrated linear SVM
+over the same text features plus the class (one-hot), trained on ``priority`` labels.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
@@ -27,7 +30,7 @@ from triage.engine.examples import Example, data_hash
 from triage.engine.language import detect_language
 from triage.engine.metrics import ABSTAIN, classify_scores
 from triage.engine.model_store import ModelError, library_versions, load_model, save_model
-from triage.engine.terms import readable, stem_terms
+from triage.engine.terms import coverage, readable, stem_terms
 
 __all__ = ["Classifier", "Example", "ModelError", "Prediction", "make_pipeline", "train"]
 Progress = Callable[[str], None]
@@ -72,6 +75,7 @@ class Classifier:
     metadata: dict
     _names: np.ndarray | None = field(default=None, repr=False, compare=False)
     _by_feature: sp.csr_matrix | None = field(default=None, repr=False, compare=False)
+    _confidence: abstain.Confidence | None = field(default=None, repr=False, compare=False)
 
     @property
     def classes(self) -> list[str]:
@@ -80,19 +84,22 @@ class Classifier:
 
     @property
     def threshold(self) -> float:
-        """The abstention threshold on the score probability x similarity."""
+        """The abstention threshold on the estimated chance that the top class is right."""
         return float(self.metadata["threshold"])
 
     def scores(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-        """Features, calibrated probabilities and abstention scores of many texts."""
+        """Features, calibrated probabilities and confidence (chance of a right answer)."""
         x = linear.transform(self.pipeline[0], texts)
-        probs = abstain.softmax(
-            linear.decisions(self.pipeline[-1], x), self.metadata["temperature"]
-        )
+        decisions = linear.decisions(self.pipeline[-1], x)
+        probs = abstain.softmax(decisions, self.metadata["temperature"])
         if self._by_feature is None:  # features x training rows: fast products with few queries
             self._by_feature = self.train_matrix.T.tocsr()
-        sims = linear.similarity(x, self._by_feature, self.train_labels, probs.argmax(axis=1))
-        return x, probs, probs.max(axis=1) * sims
+            self._confidence = abstain.Confidence.from_dict(self.metadata["confidence"])
+        top = decisions.argmax(axis=1)
+        sims = linear.similarity(x, self._by_feature, self.train_labels, top)
+        unseen, pairs = _coverage(self.pipeline, texts)
+        features = abstain.confidence_features(decisions, top, sims, unseen, pairs)
+        return x, probs, self._confidence.score(features)
 
     def predict(self, text: str, lang: str | None = None) -> Prediction:
         """Classify one question: class or abstention, priority, language, explanation."""
@@ -165,7 +172,7 @@ class Classifier:
     def load(cls, model_dir) -> Classifier:
         """Read a saved model; ModelError when missing or saved under other library versions."""
         objects, metadata = load_model(model_dir)
-        if set(objects) != {*_PARTS}:
+        if set(objects) != {*_PARTS} or "confidence" not in metadata:
             raise ModelError(f"{model_dir} holds a model of another format: run `triage train`")
         linear.restore_vocabularies(objects["pipeline"], objects.pop("vocabularies"))
         return cls(metadata=metadata, **objects)
@@ -218,21 +225,52 @@ def _fit_and_calibrate(texts, labels, val, c, folds, step) -> tuple[Pipeline, di
         how = f"{folds}-fold stratified cross-validation on the training rows"
         step("fitting on all training rows")
         pipe = make_pipeline(c).fit(texts, labels)
-    calib = _calibrate(classes, gold, *found)
+    calib = _calibrate(classes, gold, found)
     calib["validation"] = {"method": how, **calib["validation"]}
     return pipe, calib
 
 
-def _validate(pipe: Pipeline, texts, labels, val_texts, val_gold, classes) -> tuple:
-    """Validation rows' raw class scores (columns: all classes, sorted), and their similarity
-    to the training rows of the top class and of the best class but the gold one."""
-    x_train, x_val = pipe[0].transform(texts).T.tocsr(), pipe[0].transform(val_texts)
+def _coverage(pipe: Pipeline, texts, exclusive=None, own=None) -> tuple[np.ndarray, ...]:
+    """Per text: the share of word stems training never saw and of stem pairs it saw (own[i]:
+    a class whose exclusive terms count as unseen for text i, or -1 for none)."""
+    vocabulary = pipe[0].transformer_list[0][1].vocabulary_
+    own = [-2] * len(texts) if own is None else own
+    pairs = [coverage(t, vocabulary, exclusive, int(c)) for t, c in zip(texts, own, strict=True)]
+    found = np.array(pairs, dtype=float).reshape(-1, 2)
+    return found[:, 0], found[:, 1]
+
+
+def _exclusive_terms(pipe: Pipeline, x_train: sp.csr_matrix, index: np.ndarray, n: int):
+    """For each word term: the one class (of n) whose training rows hold it, else -1."""
+    words = x_train[:, : len(pipe[0].transformer_list[0][1].vocabulary_)]
+    onehot = sp.csr_matrix(
+        (np.ones(len(index)), (np.arange(len(index)), index)), shape=(len(index), n)
+    )
+    counts = ((words > 0).astype(np.float64).T @ onehot).tocsr()
+    holders = np.asarray((counts > 0).sum(axis=1)).ravel()
+    return np.where(holders == 1, np.asarray(counts.argmax(axis=1)).ravel(), -1)
+
+
+def _validate(pipe: Pipeline, texts, labels, val_texts, val_gold, classes) -> dict:
+    """Validation rows' raw class scores (columns: all classes, sorted) and confidence
+    features, and the same features of each in-scope row as if its class were unknown."""
+    x_fit, x_val = pipe[0].transform(texts), pipe[0].transform(val_texts)
+    x_train = x_fit.T.tocsr()
     decisions = np.full((len(val_texts), len(classes)), -10.0)
     decisions[:, np.searchsorted(classes, pipe[-1].classes_)] = linear.decisions(pipe[-1], x_val)
     index = np.searchsorted(classes, labels)
-    sims = linear.similarity(x_val, x_train, index, decisions.argmax(axis=1))
-    alt = _mask_gold(decisions, classes, val_gold).argmax(axis=1)
-    return decisions, sims, linear.similarity(x_val, x_train, index, alt)
+    top = decisions.argmax(axis=1)
+    sims = linear.similarity(x_val, x_train, index, top)
+    real = abstain.confidence_features(decisions, top, sims, *_coverage(pipe, val_texts))
+    masked = _mask_gold(decisions, classes, val_gold)
+    alt = masked.argmax(axis=1)
+    inside = np.isin(val_gold, classes)
+    own = np.where(inside, np.searchsorted(classes, val_gold).clip(0, len(classes) - 1), -2)
+    exclusive = _exclusive_terms(pipe, x_fit, index, len(classes))
+    cover = _coverage(pipe, val_texts, exclusive, own)
+    alt_sims = linear.similarity(x_val, x_train, index, alt)
+    pseudo = abstain.confidence_features(masked, alt, alt_sims, *cover)
+    return {"decisions": decisions, "features": real, "pseudo": pseudo}
 
 
 def _mask_gold(decisions: np.ndarray, classes: np.ndarray, gold: np.ndarray) -> np.ndarray:
@@ -243,43 +281,90 @@ def _mask_gold(decisions: np.ndarray, classes: np.ndarray, gold: np.ndarray) -> 
     return masked
 
 
-def _cross_validate(texts, labels, c, folds, step) -> tuple[np.ndarray, ...]:
+def _cross_validate(texts, labels, c, folds, step) -> dict:
     """Out-of-fold results of ``_validate`` for every training row."""
     classes, counts = np.unique(labels, return_counts=True)
     folds = max(2, min(folds, int(counts.min())))
-    decisions = np.zeros((len(texts), len(classes)))
-    sims, alt_sims = np.zeros(len(texts)), np.zeros(len(texts))
+    width = len(abstain.FEATURES)
+    found = {
+        "decisions": np.zeros((len(texts), len(classes))),
+        "features": np.zeros((len(texts), width)),
+        "pseudo": np.zeros((len(texts), width)),
+    }
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     for k, (fit, val) in enumerate(splitter.split(texts, labels), 1):
         step(f"cross-validation fold {k}/{folds}")
         pipe = make_pipeline(c).fit([texts[i] for i in fit], labels[fit])
         fit_texts, val_texts = [texts[i] for i in fit], [texts[i] for i in val]
-        found = _validate(pipe, fit_texts, labels[fit], val_texts, labels[val], classes)
-        decisions[val], sims[val], alt_sims[val] = found
-    return decisions, sims, alt_sims
+        for key, value in _validate(
+            pipe, fit_texts, labels[fit], val_texts, labels[val], classes
+        ).items():
+            found[key][val] = value
+    return found
 
 
-def _calibrate(classes, gold, decisions, sims, alt_sims) -> dict:
-    """Temperature, threshold and validation scores from validation rows."""
+def _calibrate(classes, gold, found: dict) -> dict:
+    """Temperature, confidence model, threshold and validation scores from validation rows."""
+    decisions = found["decisions"]
     inside = np.isin(gold, classes)
-    gold_col = np.searchsorted(classes, gold[inside])
-    temp = abstain.fit_temperature(decisions[inside], gold_col)
-    score = abstain.softmax(decisions, temp).max(axis=1) * sims
-    pseudo = abstain.softmax(_mask_gold(decisions, classes, gold), temp).max(axis=1) * alt_sims
+    temp = abstain.fit_temperature(decisions[inside], np.searchsorted(classes, gold[inside]))
     top = classes[decisions.argmax(axis=1)]
-    chosen = abstain.choose_threshold(score, top == gold, ~inside, pseudo[inside])
-    pred = np.where(score < chosen.value, ABSTAIN, top)
-    scores = classify_scores(list(gold), list(pred), set(classes))
-    scores.pop("per_class_f1")
+    correct = top == gold
+    if (~inside).any():  # real out-of-scope rows: they teach the confidence model
+        features, right, outside = found["features"], correct, ~inside
+    else:  # none: every in-scope row also stands in for an unknown one, its class left out
+        features = np.vstack([found["features"], found["pseudo"]])
+        right = np.concatenate([correct, np.zeros(len(gold), bool)])
+        outside = np.repeat([False, True], len(gold))
+    scores = _confidence_out_of_fold(features, right, outside)
+    model = _fit_confidence(features, right, outside)
+    n = len(gold)
+    chosen = abstain.choose_threshold(scores[:n], correct, ~inside, scores[n:])
+    pred = np.where(scores[:n] < chosen.value, ABSTAIN, top)
+    measured = classify_scores(list(gold), list(pred), set(classes))
+    measured.pop("per_class_f1")
     return {
         "temperature": temp,
         "threshold": chosen.value,
         "threshold_method": chosen.method,
-        "abstain_when": "top probability x similarity to the nearest training row of that class "
-        "< threshold",
-        "abstention_costs": {"abstain": 1.0, "wrong": abstain.WRONG_COST, "oos": abstain.OOS_SHARE},
-        "validation": scores,
+        "abstain_when": "estimated chance that the top class is right (logistic model of "
+        f"{', '.join(abstain.FEATURES)}, fitted on the validation rows) < threshold",
+        "confidence": model.to_dict(),
+        "validation": measured,
     }
+
+
+def _balanced(outside: np.ndarray) -> np.ndarray:
+    """Sample weights giving in-scope and out-of-scope rows half the total weight each."""
+    share = np.where(outside, outside.mean(), 1 - outside.mean())
+    return 0.5 / np.maximum(share, 1e-12)
+
+
+def _fit_confidence(features, right, outside) -> abstain.Confidence:
+    """Logistic regression of "right" on standardised features, groups weighted equally."""
+    mean, scale = features.mean(axis=0), features.std(axis=0)
+    scale = np.where(scale > 1e-12, scale, 1.0)
+    if right.all() or not right.any():  # one outcome only: a constant chance
+        rate = float(np.clip(right.mean(), 0.01, 0.99))
+        coef, intercept = np.zeros(features.shape[1]), float(np.log(rate / (1 - rate)))
+    else:
+        lr = LogisticRegression(C=0.3, max_iter=1000)
+        lr.fit((features - mean) / scale, right, sample_weight=_balanced(outside))
+        coef, intercept = lr.coef_[0], float(lr.intercept_[0])
+    return abstain.Confidence(tuple(mean), tuple(scale), tuple(coef), intercept)
+
+
+def _confidence_out_of_fold(features, right, outside, folds: int = 5) -> np.ndarray:
+    """Each row's confidence from a model fitted without it (in-sample when too few rows)."""
+    strata = 2 * outside + right
+    folds = min(folds, int(np.unique(strata, return_counts=True)[1].min()))
+    if folds < 2:
+        return _fit_confidence(features, right, outside).score(features)
+    scores = np.zeros(len(right))
+    for fit, val in StratifiedKFold(folds, shuffle=True, random_state=0).split(features, strata):
+        model = _fit_confidence(features[fit], right[fit], outside[fit])
+        scores[val] = model.score(features[val])
+    return scores
 
 
 def _priority_model(examples, matrix, classes, defaults) -> tuple[LinearSVC | None, float]:

@@ -36,3 +36,25 @@ def readable(text: str, term: str) -> str:
         if cut[i : i + len(parts)] == parts:
             return " ".join(words[i : i + len(parts)])
     return term
+
+
+def coverage(
+    text: str, vocabulary: dict[str, int], exclusive=None, own: int = -1
+) -> tuple[float, float]:
+    """How much of text the training rows knew: the share of its word stems never seen, and the
+    share of its stem pairs seen (``vocabulary``: the fitted word terms and their columns).
+
+    exclusive (column -> the one class whose training rows hold that term, or -1) and own (a
+    class) score the text as if that class were unknown: its terms seen only in that class
+    count as unseen, which is how an in-scope row stands in for an out-of-scope one.
+    """
+    terms = stem_terms(text)
+
+    def known(term: str) -> bool:
+        column = vocabulary.get(term)
+        return column is not None and (exclusive is None or exclusive[column] != own)
+
+    singles = [known(t) for t in terms if " " not in t]
+    pairs = [known(t) for t in terms if " " in t]
+    unseen = 1.0 - sum(singles) / len(singles) if singles else 1.0
+    return unseen, sum(pairs) / len(pairs) if pairs else 0.0
