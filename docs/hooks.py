@@ -16,6 +16,7 @@ from pathlib import Path
 from jinja2 import pass_context
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from triage import settings
@@ -34,6 +35,7 @@ from triage.kb.site import (
 )
 
 log = logging.getLogger("mkdocs.hooks.frontline")
+NOT_IN_NAV = InclusionLevel.NOT_IN_NAV
 _state: dict = {}  # what on_config learnt, for the later events of the same build
 
 
@@ -110,18 +112,25 @@ def on_files(files: Files, config) -> Files:
         pages = site_pages(_state["articles"], _state["sections"])
     except ValueError as exc:
         raise PluginError(str(exc)) from None
+    _state["meta"] = {}
     for page in pages:
         if files.get_file_from_path(page.src_uri) is not None:
             raise PluginError(f"docs/{page.src_uri} clashes with a page generated from kb/")
-        gen = File.generated(
-            config, page.src_uri, content=page.content, inclusion=InclusionLevel.NOT_IN_NAV
-        )
-        files.append(gen)
+        # The front matter is handed over as data (on_page_markdown), not parsed from YAML;
+        # the leading blank line tells mkdocs that the file has no meta-data of its own.
+        _state["meta"][page.src_uri] = page.meta
+        content = "\n" + page.markdown
+        files.append(File.generated(config, page.src_uri, content=content, inclusion=NOT_IN_NAV))
     return files
 
 
+@event_priority(100)  # first: the tags and search plugins read the meta-data set here
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    """Replace the sections marker of a hand-written page with the English sections."""
+    """Give a generated page its front matter; fill a hand-written page's sections marker."""
+    meta = _state["meta"].get(page.file.src_uri)
+    if meta is not None:
+        page.meta = meta
+        return markdown
     if SECTIONS_MARKER not in markdown:
         return markdown
     counts = _state["counts"].get(DEFAULT_LANG, {})

@@ -93,7 +93,7 @@ def test_site_pages_cover_articles_indexes_and_homes_but_not_drafts(kb):
 
 def test_class_page_groups_by_first_tag(kb):
     articles, published = kb
-    text = class_page(ACCESS, "en", [published[("a", "en")], published[("b", "en")]])
+    text = class_page(ACCESS, "en", [published[("a", "en")], published[("b", "en")]]).markdown
     assert text.index("## 2fa") < text.index("[Article b](b.md)") < text.index("## password")
     assert text.index("## password") < text.index("[Article a](a.md)")
     assert [t for t, _ in topic_groups(published.values())] == ["2fa", "password", "test"]

@@ -77,10 +77,20 @@ class Section:
 
 @dataclass(frozen=True)
 class SitePage:
-    """One generated page: where it lives in the docs tree and its Markdown text."""
+    """One generated page: where it lives in the docs tree, its front matter and Markdown.
+
+    A generator that can take the front matter as data (the mkdocs hook does) skips parsing it
+    again; ``content`` is the page as one Markdown file for those that cannot.
+    """
 
     src_uri: str
-    content: str
+    meta: dict
+    markdown: str
+
+    @property
+    def content(self) -> str:
+        """The page as one Markdown file: front matter, then the Markdown."""
+        return _front(self.meta) + self.markdown
 
 
 def page_uri(article: Article) -> str:
@@ -141,7 +151,7 @@ def rewrite_links(article: Article, published: Mapping[tuple[str, str], Article]
 
 def article_page(
     article: Article, published: Mapping[tuple[str, str], Article], section: Section
-) -> str:
+) -> SitePage:
     """The page of one article: front matter for the theme, then the rewritten body."""
     translations = {
         lang: published[(article.id, lang)].url
@@ -165,7 +175,7 @@ def article_page(
             "translations": {k: {"name": LANG_NAMES[k], "url": v} for k, v in translations.items()},
         },
     }
-    return _front(meta) + rewrite_links(article, published)
+    return SitePage(page_uri(article), meta, rewrite_links(article, published))
 
 
 def topic_groups(articles: Iterable[Article]) -> list[tuple[str, list[Article]]]:
@@ -177,13 +187,12 @@ def topic_groups(articles: Iterable[Article]) -> list[tuple[str, list[Article]]]
     return [(topic, sorted(items, key=lambda a: a.title.casefold())) for topic, items in ordered]
 
 
-def class_page(section: Section, lang: str, articles: list[Article]) -> str:
+def class_page(section: Section, lang: str, articles: list[Article]) -> SitePage:
     """The index page of one class in one language: its articles grouped by topic."""
     here = index_uri(section.id, lang)
     ui = UI.get(lang, UI[DEFAULT_LANG])
     meta = {"title": section.name(lang), "kb_index": {"lang": lang, "class": section.id}}
-    out = [_front(meta | NOT_SEARCHED)]
-    out.append(f"# {section.name(lang)}\n\n{section.description(lang)}\n")
+    out = [f"# {section.name(lang)}\n\n{section.description(lang)}\n"]
     for topic, items in topic_groups(articles):
         out.append(f"\n## {topic or ui['other']}\n")  # the tag as written, as on tag chips
         for a in items:
@@ -192,7 +201,7 @@ def class_page(section: Section, lang: str, articles: list[Article]) -> str:
     if not articles:
         out.append(f"\n{ui['empty']}")
     out.append(f"\n{ui['ask']}\n")
-    return "\n".join(out)
+    return SitePage(here, meta | NOT_SEARCHED, "\n".join(out))
 
 
 def sections_list(lang: str, sections: Iterable[Section], counts: Mapping[str, int]) -> str:
@@ -207,12 +216,13 @@ def sections_list(lang: str, sections: Iterable[Section], counts: Mapping[str, i
     return "\n".join(lines) or ui["empty"]
 
 
-def language_home(lang: str, sections: Iterable[Section], counts: Mapping[str, int]) -> str:
+def language_home(lang: str, sections: Iterable[Section], counts: Mapping[str, int]) -> SitePage:
     """The home page of a language other than English."""
     ui = UI.get(lang, UI[DEFAULT_LANG])
-    head = _front({"title": ui["home"], "kb_index": {"lang": lang}} | NOT_SEARCHED)
+    meta = {"title": ui["home"], "kb_index": {"lang": lang}} | NOT_SEARCHED
     listing = sections_list(lang, sections, counts)
-    return f"{head}# {ui['home']}\n\n{ui['intro']}\n\n{listing}\n\n{ui['ask']}\n"
+    text = f"# {ui['home']}\n\n{ui['intro']}\n\n{listing}\n\n{ui['ask']}\n"
+    return SitePage(home_uri(lang), meta, text)
 
 
 def counts_by_lang(articles: Iterable[Article]) -> dict[str, dict[str, int]]:
@@ -233,13 +243,13 @@ def site_pages(articles: list[Article], sections: list[Section]) -> list[SitePag
         if a.id == "index":
             raise ValueError(f"{a.path}: id 'index' is reserved for the class index page")
         section = by_id.get(a.request_class, Section(a.request_class))
-        pages.append(SitePage(page_uri(a), article_page(a, published, section)))
+        pages.append(article_page(a, published, section))
         grouped[(a.request_class, a.lang)].append(a)
     for (class_id, lang), items in sorted(grouped.items()):
         section = by_id.get(class_id, Section(class_id))
-        pages.append(SitePage(index_uri(class_id, lang), class_page(section, lang, items)))
+        pages.append(class_page(section, lang, items))
     counts = counts_by_lang(published.values())
     for lang in sorted(counts):
         if lang != DEFAULT_LANG:
-            pages.append(SitePage(home_uri(lang), language_home(lang, sections, counts[lang])))
+            pages.append(language_home(lang, sections, counts[lang]))
     return pages
