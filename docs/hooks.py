@@ -168,6 +168,58 @@ def _shared_nav(env):
     return kb_shared_nav
 
 
+def _once():
+    """A template global: a block that depends only on the page's folder depth, rendered once.
+
+    ``{{ kb_once("config", super) }}`` in a block of main.html renders Material's block the
+    first time a folder depth is seen and reuses the markup for every other page that deep
+    (the links in it are relative to the page, so they differ only by depth).
+    """
+    cache: dict[tuple[str, str], Markup] = {}
+
+    @pass_context
+    def kb_once(context, name: str, render) -> Markup:
+        key = (name, str(context["base_url"]))
+        if key not in cache:
+            cache[key] = Markup(render())
+        return cache[key]
+
+    return kb_once
+
+
+class _Titled:
+    """A page as the header sees it: its url (for relative links) and a stand-in title."""
+
+    def __init__(self, url: str, title: str) -> None:
+        self.url = url
+        self.title = title
+        self.meta = {"title": title}
+
+
+def _shared_header(env):
+    """A template global rendering Material's header once per depth, then the page's title.
+
+    The header differs between pages only by its relative links and the title it shows; it is
+    rendered with a placeholder title and the placeholder replaced.
+    """
+    cache: dict[str, str] = {}
+    placeholder = "\x00kb-page-title\x00"
+
+    @pass_context
+    def kb_shared_header(context) -> Markup:
+        page = context["page"]
+        if page is None:
+            return Markup(env.get_template("partials/header.html").render(context.get_all()))
+        key = str(context["base_url"])
+        if key not in cache:
+            ctx = {**context.get_all(), "page": _Titled(page.url, placeholder)}
+            cache[key] = env.get_template("partials/header.html").render(ctx)
+        title = page.meta.get("title") if page.meta else None
+        return Markup(cache[key].replace(placeholder, str(title or page.title)))
+
+    return kb_shared_header
+
+
 def _translate(env, language: str):
     """Material's t(key) for the site's language, each key looked up once per build."""
     own = env.get_template(f"partials/languages/{language}.html").module
@@ -183,8 +235,10 @@ def _translate(env, language: str):
 
 
 def on_env(env, config, files):
-    """Give the templates the shared nav and UI strings (fresh caches for every build)."""
+    """Give the templates the shared nav, header, blocks and UI strings (fresh every build)."""
     env.globals["kb_shared_nav"] = _shared_nav(env)
+    env.globals["kb_shared_header"] = _shared_header(env)
+    env.globals["kb_once"] = _once()
     env.globals["kb_translate"] = _translate(env, config.theme["language"])
     return env
 

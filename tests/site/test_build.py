@@ -161,3 +161,35 @@ def test_real_kb_search_finds_rarest_body_word(real_site, lang):
     counts = {w: len(pages_matching(real_site, w)) for w in sorted(words)}
     rarest = min((w for w in counts if counts[w]), key=lambda w: (counts[w], w))
     assert article.url in pages_matching(real_site, rarest)
+
+
+def test_header_shows_each_pages_own_title(fixture_site):
+    pages = {
+        "": "Help centre",
+        "tags/": "Tags",
+        "access/reset-password/": "Reset a forgotten password",
+        "access/two-factor/": "Set up two-factor sign-in",
+        "ru/access/reset-password/": "Сброс забытого пароля",
+        "de/access/two-factor/": "Zwei-Faktor-Anmeldung einrichten",
+    }
+    for url, title in pages.items():
+        page = html(fixture_site, url)
+        topic = page[page.index('data-md-component="header-topic"') :][:200]
+        assert re.search(r"<span class=\"md-ellipsis\">\s*" + re.escape(title) + r"\s*<", topic), (
+            url
+        )
+
+
+def test_shared_blocks_link_right_from_every_depth(fixture_site):
+    for url in ["", "tags/", "access/reset-password/", "ru/access/reset-password/"]:
+        page = html(fixture_site, url)
+        links = re.findall(
+            r'(?:href|src)="([^"]*(?:main\.[0-9a-f]+\.min\.css|bundle\.[0-9a-f]+\.min\.js|kb\.js))"',
+            page,
+        )
+        assert len(links) == 3, url
+        for link in links:
+            target = posixpath.normpath(f"/{url}{link}")
+            assert (fixture_site / target.lstrip("/")).is_file(), (url, link)
+        base = re.search(r'"base":\s*"([^"]*)"', page).group(1)
+        assert posixpath.normpath(f"/{url}{base}") == "/", url
