@@ -82,6 +82,24 @@ def users_add(name: str, role: str, password: bool) -> None:
     click.echo(f"created user {name} with role {role}")
 
 
+@users.command("lang")
+@click.argument("name")
+@click.argument("lang")
+def users_lang(name: str, lang: str) -> None:
+    """Set the staff console's language of user NAME (en, ru, uk, de; 'browser' to clear)."""
+    from triage.desk.users import UserError, set_lang
+
+    langs = common.policy().languages
+    db = database()
+    try:
+        set_lang(db, name, None if lang == "browser" else lang, tuple(langs))
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+    click.echo(f"user {name}: console language {lang}")
+
+
 @click.group("tickets")
 def tickets() -> None:
     """Look at tickets (admins)."""

@@ -147,6 +147,7 @@ class User(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lang: Mapped[str | None] = mapped_column(String(8))  # the console's language; None: browser
 
 
 class RefCounter(Base):

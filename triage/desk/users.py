@@ -33,10 +33,15 @@ class Staff:
 
     name: str
     role: str
+    lang: str | None = None  # the console's language chosen by the member; None: the browser's
 
     def can(self, permission: str) -> bool:
         """Whether this member's role grants a permission."""
         return self.role in PERMISSIONS.get(permission, frozenset())
+
+
+def _staff(user: User) -> Staff:
+    return Staff(user.name, user.role, user.lang)
 
 
 def add_user(db: Database, name: str, role: str, now: datetime, password: str | None = None) -> str:
@@ -65,7 +70,7 @@ def by_token(db: Database, token: str | None) -> Staff | None:
     query = select(User).where(User.token_hash == hash_token(token), User.active.is_(True))
     with db.read() as s:
         user = s.execute(query).scalar_one_or_none()
-        return Staff(user.name, user.role) if user else None
+        return _staff(user) if user else None
 
 
 def by_password(db: Database, name: str, password: str) -> Staff | None:
@@ -73,7 +78,7 @@ def by_password(db: Database, name: str, password: str) -> Staff | None:
     with db.read() as s:
         user = s.execute(select(User).where(User.name == name)).scalar_one_or_none()
         if user and user.active and password_matches(password, user.password_hash):
-            return Staff(user.name, user.role)
+            return _staff(user)
     return None
 
 
@@ -82,7 +87,18 @@ def by_name(db: Database, name: str) -> Staff | None:
     query = select(User).where(User.name == name, User.active.is_(True))
     with db.read() as s:
         user = s.execute(query).scalar_one_or_none()
-        return Staff(user.name, user.role) if user else None
+        return _staff(user) if user else None
+
+
+def set_lang(db: Database, name: str, lang: str | None, langs: tuple[str, ...]) -> None:
+    """Set a user's console language (one of ``langs``; None: follow the browser)."""
+    if lang is not None and lang not in langs:
+        raise UserError(f"unknown language {lang!r} (one of: {', '.join(langs)})")
+    with db.write() as s:
+        user = s.execute(select(User).where(User.name == name)).scalar_one_or_none()
+        if user is None:
+            raise UserError(f"no user {name!r}")
+        user.lang = lang
 
 
 def ensure_admin(db: Database, now: datetime, password: str | None = None) -> str | None:
@@ -107,6 +123,4 @@ def ensure_admin(db: Database, now: datetime, password: str | None = None) -> st
 def list_users(db: Database) -> list[Staff]:
     """Every user, by name."""
     with db.read() as s:
-        return [
-            Staff(u.name, u.role) for u in s.execute(select(User).order_by(User.name)).scalars()
-        ]
+        return [_staff(u) for u in s.execute(select(User).order_by(User.name)).scalars()]
