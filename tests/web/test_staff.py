@@ -28,7 +28,7 @@ def test_wrong_password_one_generic_error(staff_app, name, password):
     client = staff_app.test_client()
     r = client.post("/staff/login", data={"name": name, "password": password})
     assert r.status_code == 401
-    assert WRONG in r.get_data(as_text=True)
+    assert str(WRONG) in r.get_data(as_text=True)
     assert client.get("/staff/").status_code == 302  # still signed out
 
 

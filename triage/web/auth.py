@@ -24,6 +24,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
@@ -37,7 +39,7 @@ from triage.web.staff_roles import may
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 login_manager = LoginManager()
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-WRONG = "Wrong name or password."
+WRONG = _l("Wrong name or password.")
 
 
 @dataclass(frozen=True, eq=True)
@@ -46,6 +48,7 @@ class Member(UserMixin):
 
     name: str
     role: str
+    lang: str | None = None  # the console's language the member chose; None: the browser's
 
     def get_id(self) -> str:
         """The key kept in the session."""
@@ -55,7 +58,7 @@ class Member(UserMixin):
 @login_manager.user_loader
 def _load(name: str) -> Member | None:
     staff = by_name(services().db, name)
-    return Member(staff.name, staff.role) if staff else None
+    return Member(staff.name, staff.role, staff.lang) if staff else None
 
 
 @cache
@@ -85,7 +88,8 @@ def init_app(app: Flask) -> None:
             app.config[key] = value
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to use the staff console."
+    login_manager.login_message = _l("Please sign in to use the staff console.")
+    login_manager.localize_callback = str  # the lazy message in the page's language
     login_manager.session_protection = "strong"
     app.register_blueprint(bp)
 
@@ -123,7 +127,8 @@ def allowed(part: str) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not may(current_user.role, part):
-                abort(403, description=f"Your role ({current_user.role}) does not allow this.")
+                role = current_user.role
+                abort(403, description=_("Your role (%(role)s) does not allow this.", role=role))
             return view(*args, **kwargs)
 
         return wrapper
@@ -142,13 +147,16 @@ def _next_url() -> str:
 
 @bp.errorhandler(CSRFError)
 def _csrf_refused(exc: CSRFError):
-    flash(f"The form was refused: {exc.description} Reload the page and try again.", "error")
+    reason = exc.description
+    flash(
+        _("The form was refused: %(reason)s Reload the page and try again.", reason=reason), "error"
+    )
     return render_template("staff/login.html", form=LoginForm()), 400
 
 
 @bp.errorhandler(429)
 def _too_many(_exc):
-    flash("Too many sign-in attempts from your address: wait a minute and try again.", "error")
+    flash(_("Too many sign-in attempts from your address: wait a minute and try again."), "error")
     return render_template("staff/login.html", form=LoginForm()), 429
 
 
@@ -161,11 +169,11 @@ def login():
         db, name = services().db, form.name.data.strip()
         staff = by_password(db, name, form.password.data)
         if staff is not None:
-            login_user(Member(staff.name, staff.role))
+            login_user(Member(staff.name, staff.role, staff.lang))
             return redirect(_next_url())
         if by_name(db, name) is None:  # hash anyway: an unknown name takes as long as a known one
             password_matches(form.password.data, _dummy_hash())
-        flash(WRONG, "error")
+        flash(str(WRONG), "error")
         return render_template("staff/login.html", form=form), 401
     if request.method == "POST":
         return render_template("staff/login.html", form=form), 400
@@ -177,5 +185,5 @@ def logout():
     """Sign out (a form post, so it carries the CSRF token)."""
     if PostForm().validate_on_submit():
         logout_user()
-        flash("Signed out.", "info")
+        flash(_("Signed out."), "info")
     return redirect(url_for("auth.login"))

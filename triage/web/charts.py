@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 import matplotlib
+from flask_babel import gettext as _
 
 matplotlib.use("Agg")
 
@@ -20,6 +21,17 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from triage.desk.reports import Count, Report, SlaRow, TimeRow  # noqa: E402
 
+#: Words of the charts, looked up when drawn (the page's language; English outside a request).
+STATES: dict[str, Callable[[], str]] = {
+    "met": lambda: _("met"),
+    "on_track": lambda: _("on track"),
+    "at_risk": lambda: _("at risk"),
+    "breached": lambda: _("breached"),
+}
+TARGETS: dict[str, Callable[[], str]] = {
+    "reaction": lambda: _("reaction"),
+    "resolution": lambda: _("resolution"),
+}
 COLOURS = {"met": "#2e7d32", "on_track": "#90caf9", "at_risk": "#f9a825", "breached": "#c62828"}
 SIZE = (7.0, 3.2)
 STYLE = {"svg.fonttype": "none", "svg.hashsalt": "frontline", "font.size": 9}
@@ -41,7 +53,8 @@ def _figure(title: str) -> tuple[Figure, object]:
     return fig, ax
 
 
-def _empty(ax, text: str = "no data in this period") -> None:
+def _empty(ax) -> None:
+    text = _("no data in this period")
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#666")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -51,7 +64,7 @@ def sla_chart(rows: Sequence[SlaRow], target: str = "resolution") -> str:
     """Stacked bars per priority: met, on track, at risk, breached tickets of one target."""
     picked = [r for r in rows if r.by == "priority" and r.target == target]
     picked = [r for r in picked if r.met + r.breached + r.at_risk + r.on_track]
-    fig, ax = _figure(f"SLA, {target}: tickets per priority")
+    fig, ax = _figure(_("SLA, %(target)s: tickets per priority", target=TARGETS[target]()))
     if not picked:
         _empty(ax)
         return _svg(fig)
@@ -59,30 +72,31 @@ def sla_chart(rows: Sequence[SlaRow], target: str = "resolution") -> str:
     bottom = [0] * len(picked)
     for state, colour in COLOURS.items():
         values = [getattr(r, state) for r in picked]
-        ax.bar(keys, values, bottom=bottom, color=colour, label=state.replace("_", " "))
+        ax.bar(keys, values, bottom=bottom, color=colour, label=STATES[state]())
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.legend(frameon=False, ncols=4, loc="upper right")
-    ax.set_ylabel("tickets")
+    ax.set_ylabel(_("tickets"))
     return _svg(fig)
 
 
 def times_chart(rows: Sequence[TimeRow]) -> str:
     """Median and p90 support hours to first reaction and to resolution, per priority."""
     picked = [r for r in rows if r.reacted or r.resolved]
-    fig, ax = _figure("Support hours per priority (median, p90)")
+    fig, ax = _figure(_("Support hours per priority (median, p90)"))
     if not picked:
         _empty(ax)
         return _svg(fig)
     x = range(len(picked))
     series = (
-        ("reaction median", "reaction_median", -0.3), ("reaction p90", "reaction_p90", -0.1),
-        ("resolution median", "resolution_median", 0.1), ("resolution p90", "resolution_p90", 0.3),
+        (_("reaction median"), "reaction_median", -0.3), (_("reaction p90"), "reaction_p90", -0.1),
+        (_("resolution median"), "resolution_median", 0.1),
+        (_("resolution p90"), "resolution_p90", 0.3),
     )  # fmt: skip
     for label, field, shift in series:
         values = [getattr(r, field) or 0.0 for r in picked]
         ax.bar([i + shift for i in x], values, width=0.2, label=label)
-    ax.set_xticks(list(x), [r.priority if r.priority != "*" else "all" for r in picked])
-    ax.set_ylabel("support hours")
+    ax.set_xticks(list(x), [r.priority if r.priority != "*" else _("all") for r in picked])
+    ax.set_ylabel(_("support hours"))
     ax.legend(frameon=False, ncols=2)
     return _svg(fig)
 
@@ -99,20 +113,20 @@ def volume_chart(rows: Sequence[Count], title: str) -> str:
         series[c.key][c.period] = c.count
     for key in sorted(series):
         ax.plot(weeks, [series[key].get(w, 0) for w in weeks], marker="o", label=key)
-    ax.set_ylabel("tickets")
+    ax.set_ylabel(_("tickets"))
     ax.legend(frameon=False, fontsize=8, ncols=2)
     return _svg(fig)
 
 
 def escalation_chart(rows: Sequence[Count]) -> str:
     """Moves between support lines, one horizontal bar per move."""
-    fig, ax = _figure("Escalation flow between lines")
+    fig, ax = _figure(_("Escalation flow between lines"))
     if not rows:
         _empty(ax)
         return _svg(fig)
     labels = [f"{c.key} ({c.period})" for c in rows]
     ax.barh(labels, [c.count for c in rows], color="#5c6bc0")
-    ax.set_xlabel("moves")
+    ax.set_xlabel(_("moves"))
     return _svg(fig)
 
 
@@ -120,8 +134,8 @@ CHARTS: dict[str, Callable[[Report], str]] = {
     "sla-reaction": lambda r: sla_chart(r.sla, "reaction"),
     "sla-resolution": lambda r: sla_chart(r.sla, "resolution"),
     "times": lambda r: times_chart(r.times),
-    "volume-class": lambda r: volume_chart(r.by_class, "Tickets per week and class"),
-    "volume-channel": lambda r: volume_chart(r.by_channel, "Tickets per week and channel"),
+    "volume-class": lambda r: volume_chart(r.by_class, _("Tickets per week and class")),
+    "volume-channel": lambda r: volume_chart(r.by_channel, _("Tickets per week and channel")),
     "escalations": lambda r: escalation_chart(r.escalations),
 }
 

@@ -16,6 +16,7 @@ from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
 from triage.web.services import services
+from triage.web.staff_i18n import console_locale
 
 LABELS = {"en": "English", "ru": "Русский", "uk": "Українська", "de": "Deutsch"}
 STATUS = {
@@ -46,6 +47,9 @@ def languages() -> tuple[str, ...]:
 def select_locale() -> str:
     """``?lang=`` (remembered), then the remembered choice, then Accept-Language, then default."""
     langs = languages()
+    console = console_locale(langs)  # the staff console's own order (a member's language)
+    if console:
+        return console
     asked = request.args.get("lang") or request.form.get("lang")
     if asked in langs:
         if session.get("lang") != asked:

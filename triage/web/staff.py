@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -19,6 +21,7 @@ from triage.desk.lifecycle import STATUSES
 from triage.desk.queue import QueueItem
 from triage.desk.queue import queue as line_queue
 from triage.desk.sweep import due_flags
+from triage.web import staff_i18n
 from triage.web.api_fields import now
 from triage.web.auth import allowed, member
 from triage.web.services import services
@@ -27,6 +30,15 @@ from triage.web.staff_roles import lines_of
 log = logging.getLogger(__name__)
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 DEFAULTS = {"STAFF_QUEUE_LIMIT": 500, "STAFF_SIMILAR_POOL": 500, "STAFF_SUGGESTIONS": 5}
+#: The refusals' titles.
+ERRORS = {400: _l("Bad Request"), 403: _l("Forbidden"), 404: _l("Not Found")}
+#: The queue's filters as the page names them.
+FILTERS = {
+    "line": _l("line"),
+    "class": _l("class"),
+    "priority": _l("priority"),
+    "status": _l("status"),
+}
 
 
 CONSOLE_HEADERS = {
@@ -53,18 +65,15 @@ def _headers(response):
 @bp.errorhandler(CSRFError)
 def console_error(exc: HTTPException):
     """Refusals of the console (CSRF, role, not found) as console pages."""
-    page = render_template(
-        "staff/error.html", code=exc.code, title=exc.name, message=exc.description
-    )
+    title = ERRORS.get(exc.code or 0, exc.name)
+    page = render_template("staff/error.html", code=exc.code, title=title, message=exc.description)
     return page, exc.code
 
 
 @bp.app_template_filter("desk_time")
 def desk_time(moment: datetime | None) -> str:
-    """A moment in the desk's time zone, e.g. 'Tue 24 Nov 10:00'."""
-    if moment is None:
-        return ""
-    return moment.astimezone(services().policy.calendar.tz).strftime("%a %d %b %Y %H:%M")
+    """A moment in the desk's time zone in the page's language, e.g. 'Tue 24 Nov 2026 10:00'."""
+    return staff_i18n.desk_time(moment)
 
 
 def decide(text: str, lang: str | None) -> Any | None:
@@ -92,7 +101,10 @@ def _filters(policy) -> dict[str, str]:
     for key, values in known.items():
         value = request.args.get(key, "").strip()
         if value and value not in values:
-            flash(f"Unknown {key} {value!r}: filter ignored.", "error")
+            msg = _(
+                "Unknown %(key)s %(value)s: filter ignored.", key=FILTERS[key], value=repr(value)
+            )
+            flash(msg, "error")
         elif value:
             chosen[key] = value
     return chosen
@@ -131,11 +143,11 @@ def queue():
 def form_errors(form) -> str:
     """A form's errors as one line to flash."""
     msgs = [
-        f"{getattr(form, k).label.text}: {' '.join(v)}"
+        f"{getattr(form, k).label.text}: {' '.join(str(e) for e in v)}"
         for k, v in form.errors.items()
         if hasattr(form, k)
     ]
-    return "; ".join(msgs) or "The form is not valid."
+    return "; ".join(msgs) or _("The form is not valid.")
 
 
 def init_app(app) -> None:
@@ -144,6 +156,7 @@ def init_app(app) -> None:
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    staff_i18n.init_app(app)
     auth.init_app(app)
     app.register_blueprint(bp)
     app.after_request(_headers)

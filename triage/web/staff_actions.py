@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from triage.desk import lifecycle, tickets
 from triage.desk.views import TicketView
 from triage.kb.articles import LANGS
 from triage.web import staff_forms as forms
+from triage.web import staff_i18n
 from triage.web.services import services
 
 #: The status form's actions in the order of a ticket's life (asking the customer has its own).
@@ -99,13 +101,13 @@ def _db():
 def note(form, view: TicketView, actor: str, now: datetime) -> str:
     """An internal note."""
     tickets.comment(*_db(), view.ref, actor, now, form.message.data, public=False)
-    return "Note added."
+    return _("Note added.")
 
 
 def reply(form, view: TicketView, actor: str, now: datetime) -> str:
     """A message the customer sees."""
     tickets.comment(*_db(), view.ref, actor, now, form.message.data, public=True)
-    return "Reply sent to the customer."
+    return _("Reply sent to the customer.")
 
 
 def ask_info(form, view: TicketView, actor: str, now: datetime) -> str:
@@ -120,7 +122,7 @@ def ask_info(form, view: TicketView, actor: str, now: datetime) -> str:
         reason="information requested",
         message=message,
     )
-    return "Information requested; the ticket waits for the customer and its SLA clock pauses."
+    return _("Information requested; the ticket waits for the customer and its SLA clock pauses.")
 
 
 def answer(form, view: TicketView, actor: str, now: datetime) -> str:
@@ -140,47 +142,50 @@ def answer(form, view: TicketView, actor: str, now: datetime) -> str:
     tickets.transition(
         db, policy, view.ref, "resolve", actor, now, reason=reason, message=message, extra=extra
     )
-    return "Answer sent; the ticket is resolved until the customer confirms or replies."
+    return _("Answer sent; the ticket is resolved until the customer confirms or replies.")
 
 
 def status(form, view: TicketView, actor: str, now: datetime) -> str:
     """A lifecycle action; defer and decline take a reason from the policy."""
     action = form.action.data
     reason = (form.reason.data or "").strip()
+    name = staff_i18n.action(action)
     if action in lifecycle.CODED_REASON:
         reason = form.coded_reason.data or ""
         if reason not in services().policy.decline_reasons:
-            raise Refused(f"{action.replace('_', ' ')} needs one of the policy reasons")
+            raise Refused(_("%(action)s needs one of the policy reasons", action=name))
     elif action in REASON_REQUIRED and not reason:
-        raise Refused(f"{action.replace('_', ' ')} needs a reason")
+        raise Refused(_("%(action)s needs a reason", action=name))
     new = tickets.transition(*_db(), view.ref, action, actor, now, reason=reason or None)
-    return f"Status is now {new.status.replace('_', ' ')}."
+    return _("Status is now %(status)s.", status=staff_i18n.status(new.status))
 
 
 def escalate(form, view: TicketView, actor: str, now: datetime) -> str:
     """One line up or down, with a reason."""
     steps = 1 if form.direction.data == "up" else -1
     new = tickets.escalate(*_db(), view.ref, actor, now, form.reason.data.strip(), steps=steps)
-    return f"Moved from {view.line} to {new.line}."
+    return _("Moved from %(old)s to %(new)s.", old=view.line, new=new.line)
 
 
 def correct_class(form, view: TicketView, actor: str, now: datetime) -> str:
     """Correct the class; the ticket follows the class to its line."""
     new = tickets.correct_class(*_db(), view.ref, actor, now, form.value.data, form.reason.data)
-    return f"Class set to {new.request_class}; the ticket is on {new.line}."
+    cls = staff_i18n.request_class(new.request_class)
+    return _("Class set to %(cls)s; the ticket is on %(line)s.", cls=cls, line=new.line)
 
 
 def correct_priority(form, view: TicketView, actor: str, now: datetime) -> str:
     """Correct the priority; the customer is told the reason."""
     reason = form.reason.data.strip()
     new = tickets.correct_priority(*_db(), view.ref, actor, now, form.value.data, reason)
-    return f"Priority set to {new.priority}; the customer sees the reason."
+    prio = staff_i18n.priority(new.priority)
+    return _("Priority set to %(priority)s; the customer sees the reason.", priority=prio)
 
 
 def assign_me(form, view: TicketView, actor: str, now: datetime) -> str:
     """Take the ticket."""
     tickets.assign(*_db(), view.ref, actor, now, actor)
-    return f"Assigned to {actor}."
+    return _("Assigned to %(name)s.", name=actor)
 
 
 HANDLERS: dict[str, Handler] = {

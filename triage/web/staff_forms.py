@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
@@ -28,36 +29,36 @@ def options(pairs) -> list:
     return [SelectChoice(v, label) if SelectChoice else (v, label) for v, label in pairs]
 
 
-REASON = [DataRequired("A reason is required."), Length(max=2000)]
-MESSAGE = [DataRequired("The message must not be empty."), Length(max=20000)]
+REASON = [DataRequired(_l("A reason is required.")), Length(max=2000)]
+MESSAGE = [DataRequired(_l("The message must not be empty.")), Length(max=20000)]
 
 
 class LoginForm(FlaskForm):
     """Sign in with name and password."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    submit = SubmitField("Sign in")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Sign in"))
 
 
 class PostForm(FlaskForm):
     """A button that only posts (logout, assign to me): the CSRF token is the whole form."""
 
-    submit = SubmitField("Go")
+    submit = SubmitField(_l("Go"))
 
 
 class NoteForm(FlaskForm):
     """An internal note, or a reply the customer sees."""
 
-    message = TextAreaField("Message", validators=MESSAGE)
-    submit = SubmitField("Add")
+    message = TextAreaField(_l("Message"), validators=MESSAGE)
+    submit = SubmitField(_l("Add"))
 
 
 class AskInfoForm(FlaskForm):
     """Ask the customer for information: the ticket waits on them, its clock pauses."""
 
-    message = TextAreaField("Message to the customer", validators=MESSAGE)
-    submit = SubmitField("Ask for information")
+    message = TextAreaField(_l("Message to the customer"), validators=MESSAGE)
+    submit = SubmitField(_l("Ask for information"))
 
 
 class AnswerForm(FlaskForm):
@@ -67,56 +68,58 @@ class AnswerForm(FlaskForm):
     title = HiddenField(validators=[DataRequired(), Length(max=300)])
     article = HiddenField(validators=[Optional(), Length(max=200), Regexp(r"^[\w.-]+$")])
     lang = HiddenField(validators=[Optional(), Length(max=8), Regexp(r"^[a-z]{2,3}(-\w+)?$")])
-    submit = SubmitField("Answer with this article")
+    submit = SubmitField(_l("Answer with this article"))
 
 
 class StatusForm(FlaskForm):
     """A lifecycle action with its reason (a coded one for defer and decline)."""
 
-    action = SelectField("Action", choices=options(ACTIONS))
-    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
-    coded_reason = SelectField("Reason code", choices=options([("", "")]), validate_choice=False)
-    submit = SubmitField("Apply")
+    action = SelectField(_l("Action"), choices=options(ACTIONS))
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    coded_reason = SelectField(
+        _l("Reason code"), choices=options([("", "")]), validate_choice=False
+    )
+    submit = SubmitField(_l("Apply"))
 
 
 class EscalateForm(FlaskForm):
     """Move the ticket one line up or down, with a reason."""
 
     direction = SelectField(
-        "Direction", choices=options([("up", "Escalate"), ("down", "De-escalate")])
+        _l("Direction"), choices=options([("up", _l("Escalate")), ("down", _l("De-escalate"))])
     )
-    reason = StringField("Reason", validators=REASON)
-    submit = SubmitField("Move")
+    reason = StringField(_l("Reason"), validators=REASON)
+    submit = SubmitField(_l("Move"))
 
 
 class ClassForm(FlaskForm):
     """Correct the request class (the ticket moves to the class's line)."""
 
-    value = SelectField("Class", validate_choice=False)
-    reason = StringField("Reason", validators=REASON)
-    submit = SubmitField("Correct class")
+    value = SelectField(_l("Class"), validate_choice=False)
+    reason = StringField(_l("Reason"), validators=REASON)
+    submit = SubmitField(_l("Correct class"))
 
 
 class PriorityForm(FlaskForm):
     """Correct the priority; the reason is shown to the customer."""
 
-    value = SelectField("Priority", validate_choice=False)
-    reason = StringField("Reason (shown to the customer)", validators=REASON)
-    submit = SubmitField("Correct priority")
+    value = SelectField(_l("Priority"), validate_choice=False)
+    reason = StringField(_l("Reason (shown to the customer)"), validators=REASON)
+    submit = SubmitField(_l("Correct priority"))
 
 
 class PhoneTicketForm(FlaskForm):
     """A request taken on the phone: the intake fields, filed with channel ``phone``."""
 
     contact = StringField(
-        "Caller's contact (email or phone)", validators=[DataRequired(), Length(max=320)]
+        _l("Caller's contact (email or phone)"), validators=[DataRequired(), Length(max=320)]
     )
-    module = StringField("Module", validators=[Length(max=LIMITS["module"])])
-    version = StringField("Version", validators=[Length(max=LIMITS["version"])])
+    module = StringField(_l("Module"), validators=[Length(max=LIMITS["module"])])
+    version = StringField(_l("Version"), validators=[Length(max=LIMITS["version"])])
     description = TextAreaField(
-        "Description", validators=[DataRequired(), Length(max=LIMITS["description"])]
+        _l("Description"), validators=[DataRequired(), Length(max=LIMITS["description"])]
     )
-    steps = TextAreaField("Steps to reproduce", validators=[Length(max=LIMITS["steps"])])
-    lang = SelectField("Language", validate_choice=False)
-    priority = SelectField("Priority the caller gives", validate_choice=False)
-    submit = SubmitField("File ticket")
+    steps = TextAreaField(_l("Steps to reproduce"), validators=[Length(max=LIMITS["steps"])])
+    lang = SelectField(_l("Language"), validate_choice=False)
+    priority = SelectField(_l("Priority the caller gives"), validate_choice=False)
+    submit = SubmitField(_l("File ticket"))

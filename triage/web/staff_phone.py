@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, flash, render_template, request
+from flask_babel import gettext as _
 
 from triage.desk import tickets
 from triage.desk.intake import Classified, Intake, InvalidField
 from triage.web import staff_forms as forms
+from triage.web import staff_i18n
 from triage.web.api_fields import now
 from triage.web.auth import allowed
 from triage.web.services import services
@@ -45,7 +47,8 @@ def new_ticket():
     policy = services().policy
     form = forms.PhoneTicketForm()
     form.lang.choices = forms.options(policy.languages)
-    form.priority.choices = forms.options([("", "as classified"), *policy.priorities])
+    prios = [(p, staff_i18n.priority(p)) for p in policy.priorities]
+    form.priority.choices = forms.options([("", _("as classified")), *prios])
     if not form.validate_on_submit():
         if request.method == "POST":
             flash(form_errors(form), "error")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from triage.desk.history import recent_solved
 from triage.desk.intake import InvalidField
@@ -13,6 +14,7 @@ from triage.desk.lifecycle import IllegalTransition
 from triage.desk.views import TicketView, find_staff_view
 from triage.engine.similar import similar
 from triage.web import staff_forms as forms
+from triage.web import staff_i18n
 from triage.web.api_fields import now
 from triage.web.auth import allowed, member
 from triage.web.services import services
@@ -24,7 +26,7 @@ from triage.web.staff_roles import may
 def _view(ref: str) -> TicketView:
     view = find_staff_view(services().db, services().policy, ref, now())
     if view is None:
-        abort(404, description=f"No ticket {ref}.")
+        abort(404, description=_("No ticket %(ref)s.", ref=ref))
     return view
 
 
@@ -50,11 +52,17 @@ def _forms(view: TicketView) -> dict[str, Any]:
     made = {kind: h.form(prefix=kind, formdata=None) for kind, h in HANDLERS.items()}
     made["ask"].message.data = ask_template(view)
     allowed = [a for a in STATUS_ORDER if a in view.allowed_actions]
-    made["status"].action.choices = forms.options([("", "— choose —"), *allowed])
-    made["status"].coded_reason.choices = forms.options([("", "—"), *policy.decline_reasons])
-    made["class"].value.choices = forms.options(policy.classes)
+    actions = [(a, staff_i18n.action(a)) for a in allowed]
+    made["status"].action.choices = forms.options([("", _("— choose —")), *actions])
+    reasons = [(r, staff_i18n.reason_code(r)) for r in policy.decline_reasons]
+    made["status"].coded_reason.choices = forms.options([("", "—"), *reasons])
+    made["class"].value.choices = forms.options(
+        [(c, staff_i18n.request_class(c)) for c in policy.classes]
+    )
     made["class"].value.data = view.request_class
-    made["priority"].value.choices = forms.options(policy.priorities)
+    made["priority"].value.choices = forms.options(
+        [(p, staff_i18n.priority(p)) for p in policy.priorities]
+    )
     made["priority"].value.data = view.priority
     return made
 
@@ -108,7 +116,9 @@ def act(ref: str, kind: str):
     handler = HANDLERS.get(kind) or abort(404)
     view = _view(ref)
     if not may(member().role, handler.part, view.line):
-        abort(403, description=f"Your role cannot do this on a ticket of {view.line}.")
+        abort(
+            403, description=_("Your role cannot do this on a ticket of %(line)s.", line=view.line)
+        )
     form = handler.form(prefix=kind)
     if kind in ("class", "priority"):
         form.value.choices = list(

@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
@@ -36,7 +38,7 @@ class LinkForm(FlaskForm):
     """Link the ticket to an existing article by its id."""
 
     article = StringField(
-        "Article id",
+        _l("Article id"),
         validators=[DataRequired(), Length(max=200), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")],
     )
 
@@ -61,7 +63,7 @@ def _articles() -> list:
     try:
         return load_kb(Path(str(current_app.config["KB_DIR"])))
     except ArticleError as exc:
-        flash(f"The knowledge base has a broken article: {exc}", "error")
+        flash(_("The knowledge base has a broken article: %(error)s", error=exc), "error")
         return []
 
 
@@ -92,7 +94,7 @@ def _back(ref: str):
 def draft(ref: str):
     """Write a draft article from a resolved ticket; back to the ticket with its path."""
     if not DraftForm(prefix="kbdraft").validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(_("The form expired; try again."), "error")
         return _back(ref)
     root = Path(str(current_app.config["KB_DIR"]))
     db, policy, at = services().db, services().policy, now()
@@ -105,7 +107,9 @@ def draft(ref: str):
         flash(str(exc), "error")
         return _back(ref)
     rel = done.path.relative_to(root).as_posix()
-    flash(f"Draft kb/{rel} written: complete it, then run `triage kb check`.", "info")
+    flash(
+        _("Draft kb/%(path)s written: complete it, then run `triage kb check`.", path=rel), "info"
+    )
     return _back(ref)
 
 
@@ -115,7 +119,7 @@ def link(ref: str):
     """Link a resolved ticket to a published article."""
     form = LinkForm(prefix="kblink")
     if not form.validate_on_submit():
-        flash("Give the id of a published article (e.g. reset-password).", "error")
+        flash(_("Give the id of a published article (e.g. reset-password)."), "error")
         return _back(ref)
     root = Path(str(current_app.config["KB_DIR"]))
     article = form.article.data.strip()
@@ -126,7 +130,7 @@ def link(ref: str):
     except (NotResolved, InvalidField, ArticleError) as exc:
         flash(str(exc), "error")
         return _back(ref)
-    flash(f"{ref} linked to {article}.", "info")
+    flash(_("%(ref)s linked to %(article)s.", ref=ref, article=article), "info")
     return _back(ref)
 
 
