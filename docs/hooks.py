@@ -240,6 +240,7 @@ def on_env(env, config, files):
     env.globals["kb_shared_header"] = _shared_header(env)
     env.globals["kb_once"] = _once()
     env.globals["kb_translate"] = _translate(env, config.theme["language"])
+    env.globals["kb_labels"] = env.get_template("partials/kb-labels.html").module.labels
     return env
 
 
