@@ -23,6 +23,7 @@ from triage import settings
 from triage.engine.policy import PolicyError, load_policy
 from triage.kb.articles import DEFAULT_LANG, LANGS, Article
 from triage.kb.checks import check_and_load, errors_only
+from triage.kb.html_scan import scan
 from triage.kb.site import (
     LANG_NAMES,
     SECTIONS_MARKER,
@@ -84,8 +85,33 @@ def _nav(nav: list, sections: list[Section], counts: dict[str, dict[str, int]]) 
     return out
 
 
+def _fast_search_parser() -> None:
+    """Let Material's search plugin split plain page HTML with ``html_scan`` (same events).
+
+    Its parser runs html.parser on every page; fed by the scanner instead, it makes the same
+    sections and the same search_index.json. HTML the scanner declines goes to html.parser.
+    """
+    try:
+        from material.plugins.search import plugin as search
+    except ImportError:
+        return
+    base = getattr(search, "Parser", None)
+    if base is None or getattr(base, "kb_scanned", False):
+        return
+
+    class ScannedParser(base):
+        kb_scanned = True
+
+        def feed(self, data: str) -> None:
+            if not scan(data, self):
+                super().feed(data)
+
+    search.Parser = ScannedParser
+
+
 def on_config(config):
     """Check and load the knowledge base; fill the nav with its sections and languages."""
+    _fast_search_parser()
     root, kb_dir, policy_file = _paths(config)
     if not kb_dir.is_dir():
         raise PluginError(f"{kb_dir}: no such knowledge-base folder (see FRONTLINE_KB_DIR)")
