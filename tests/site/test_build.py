@@ -193,3 +193,11 @@ def test_shared_blocks_link_right_from_every_depth(fixture_site):
             assert (fixture_site / target.lstrip("/")).is_file(), (url, link)
         base = re.search(r'"base":\s*"([^"]*)"', page).group(1)
         assert posixpath.normpath(f"/{url}{base}") == "/", url
+
+
+def test_code_blocks_are_highlighted(real_site):
+    article = next(a for a in load_kb(ROOT / "kb") if "```sh" in a.body)
+    page = html(real_site, article.url)
+    block = page[page.index('<div class="highlight"><pre><span></span><code>') :]
+    block = block[: block.index("</code></pre></div>")]
+    assert re.search(r'<span class="(?:nb|w|c1|m|s2|p)">', block), article.url  # Pygments tokens
