@@ -193,11 +193,11 @@ def test_confidence_is_a_logistic_model_that_round_trips() -> None:
         abstain.Confidence.from_dict({**model.to_dict(), "features": ["top_score"]})
 
 
-def test_model_saved_without_confidence_is_refused(model: Classifier, tmp_path: Path) -> None:
+def test_model_of_an_older_format_is_refused(model: Classifier, tmp_path: Path) -> None:
     model.save(tmp_path / "model")
     meta_file = tmp_path / "model" / "model.json"
     meta = json.loads(meta_file.read_text())
-    del meta["confidence"]
+    del meta["format"]
     meta_file.write_text(json.dumps(meta))
     with pytest.raises(ModelError, match="triage train"):
         Classifier.load(tmp_path / "model")

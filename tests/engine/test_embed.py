@@ -43,10 +43,14 @@ def test_paraphrases_are_closer_than_unrelated_text(encoder: embed.Encoder) -> N
     assert a @ b > 0.5 > a @ c
 
 
-def test_single_texts_are_remembered(encoder: embed.Encoder) -> None:
+def test_texts_are_remembered_and_read_up_to_a_limit(encoder: embed.Encoder) -> None:
     first = encoder.embed(["my vm will not start"])
-    assert np.shares_memory(first, encoder.embed(["my vm will not start"]))  # one vector, kept
-    assert encoder.embed(["x", "y"]).shape == (2, encoder.dim)
+    assert ("my vm will not start", embed.QUESTION_TOKENS) in encoder._cache
+    assert np.array_equal(encoder.embed(["my vm will not start", "x"])[0], first[0])
+    long = "disk " * 40 + "password"
+    # the last word lies beyond the question limit: only the full reading sees it
+    assert not np.allclose(encoder.embed([long], limit=256), encoder.embed([long]))
+    assert np.allclose(encoder.embed([long]), encoder.encode([long], limit=embed.QUESTION_TOKENS))
 
 
 def test_empty_text_and_long_text(encoder: embed.Encoder) -> None:

@@ -47,6 +47,10 @@ def test_later_file_row_wins_and_empty_texts_dropped():
 class Said:
     request_class: str
 
+    @property
+    def probabilities(self) -> dict[str, float]:
+        return {self.request_class: 1.0}
+
 
 class Rule:
     """A stand-in model: the class is the first word of the text, or a fixed answer."""

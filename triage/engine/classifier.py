@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from triage.engine import abstain, linear
+from triage.engine import abstain, embed, linear
 from triage.engine.examples import Example, data_hash
 from triage.engine.language import detect_language
 from triage.engine.metrics import ABSTAIN, classify_scores
@@ -34,6 +35,7 @@ from triage.engine.terms import coverage, readable, stem_terms
 
 __all__ = ["Classifier", "Example", "ModelError", "Prediction", "make_pipeline", "train"]
 Progress = Callable[[str], None]
+FORMAT = 2  # 2: sentence vectors and the confidence model; older models must be retrained
 _PARTS = ("pipeline", "vocabularies", "train_matrix", "train_labels", "priority_model")
 
 
@@ -51,11 +53,28 @@ class Prediction:
     abstained: bool
 
 
+class SentenceVectors(TransformerMixin, BaseEstimator):
+    """The sentence vector of each text (``triage.engine.embed``) as a feature block."""
+
+    def fit(self, texts, y=None):  # noqa: ARG002 - nothing to learn: a fixed, pretrained model
+        """Nothing to fit."""
+        return self
+
+    def transform(self, texts) -> sp.csr_matrix:
+        """Unit-length vectors (rows) of the texts, read up to the question limit."""
+        return sp.csr_matrix(embed.encoder().embed(list(texts)))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:  # noqa: ARG002
+        """One name per vector dimension."""
+        return np.array([f"dim{i}" for i in range(embed.encoder().dim)], dtype=object)
+
+
 def make_features() -> FeatureUnion:
-    """Word-prefix 1-2-gram and char_wb 2-5-gram TF-IDF, sublinear, one-letter words kept."""
+    """Word-prefix 1-2-gram and char_wb 2-5-gram TF-IDF (sublinear, one-letter words kept)
+    and sentence vectors: three unit-length blocks, weighted equally."""
     words = TfidfVectorizer(analyzer=stem_terms, sublinear_tf=True)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
-    return FeatureUnion([("words", words), ("chars", chars)])
+    return FeatureUnion([("words", words), ("chars", chars), ("meaning", SentenceVectors())])
 
 
 def make_pipeline(c: float = 1.0) -> Pipeline:
@@ -172,7 +191,7 @@ class Classifier:
     def load(cls, model_dir) -> Classifier:
         """Read a saved model; ModelError when missing or saved under other library versions."""
         objects, metadata = load_model(model_dir)
-        if set(objects) != {*_PARTS} or "confidence" not in metadata:
+        if set(objects) != {*_PARTS} or metadata.get("format") != FORMAT:
             raise ModelError(f"{model_dir} holds a model of another format: run `triage train`")
         linear.restore_vocabularies(objects["pipeline"], objects.pop("vocabularies"))
         return cls(metadata=metadata, **objects)
@@ -198,6 +217,7 @@ def train(
     step("fitting the priority model")
     prio, prio_temp = _priority_model(examples, matrix, classes, default_priorities or {})
     meta = {
+        "format": FORMAT,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "libraries": library_versions(),
         "data_hash": data_hash(examples),
@@ -205,7 +225,11 @@ def train(
         "classes": [str(k) for k in classes],
         **calib,
         "priority_temperature": prio_temp,
-        "params": {"C": c, "folds": folds, "features": "word-prefix(5) 1-2 + char_wb 2-5"},
+        "params": {
+            "C": c,
+            "folds": folds,
+            "features": "word-prefix(5) 1-2 + char_wb 2-5 + all-MiniLM-L6-v2 sentence vector",
+        },
         "fit_seconds": round(time.perf_counter() - start, 2),
     }
     return Classifier(pipe, matrix, np.searchsorted(classes, labels), prio, meta)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,10 +23,14 @@ import numpy as np
 
 from triage.engine import onnxgraph
 
-MAX_TOKENS = 256  # the model's own max_seq_length
+MAX_TOKENS = 256  # the model's own max_seq_length (articles)
+# A question is read up to its first 16 tokens: on our labelled training questions recall@3 of
+# suggestions was flat from 16 to 256 (0.929-0.931), and the time grows with every token
+# (~0.2 ms each), so the cheapest reading won. Long questions keep all their words for BM25F.
+QUESTION_TOKENS = 16
 QUANTIZED = True  # 8-bit matrix weights: see onnxgraph (measured in bench/suggest.py)
 BATCH = 1  # 8-bit activations are scaled per batch: one text per run keeps vectors exact
-CACHE = 4096  # single texts remembered (decide() embeds one question for class and search)
+CACHE = 20_000  # texts remembered (about 30 MB)
 _LAYER = (
     "attention.self.query", "attention.self.key", "attention.self.value",
     "attention.output.dense", "attention.output.LayerNorm",
@@ -71,7 +76,7 @@ class Encoder:
         self.tokenizer.no_padding()
         self.dim = int(self.config["hidden_size"])
         self.session = onnxgraph.session(self, quantized=QUANTIZED)
-        self.embed_one = functools.lru_cache(maxsize=CACHE)(self._embed_one)
+        self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
 
     @staticmethod
     def _layer(w: dict, i: int) -> tuple[np.ndarray, ...]:
@@ -86,39 +91,44 @@ class Encoder:
             out += [weight if "LayerNorm" in name else weight.T.copy(), bias]
         return (qkv, qkv_b, *out)
 
-    def inputs(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """The network's inputs for one batch: token ids and mask, padded to the longest."""
-        found = self.tokenizer.encode_batch([t or " " for t in texts])
-        ids = np.zeros((len(found), max(len(e.ids) for e in found)), dtype=np.int64)
+    def inputs(self, texts: Sequence[str], limit: int = MAX_TOKENS) -> dict[str, np.ndarray]:
+        """The network's inputs for one batch: token ids (at most limit, the closing [SEP]
+        kept) and mask, padded to the longest."""
+        found = [e.ids for e in self.tokenizer.encode_batch([t or " " for t in texts])]
+        found = [x if len(x) <= limit else [*x[: limit - 1], x[-1]] for x in found]
+        ids = np.zeros((len(found), max(len(x) for x in found)), dtype=np.int64)
         mask = np.zeros_like(ids)
-        for i, e in enumerate(found):
-            ids[i, : len(e.ids)] = e.ids
-            mask[i, : len(e.ids)] = 1
+        for i, x in enumerate(found):
+            ids[i, : len(x)] = x
+            mask[i, : len(x)] = 1
         return {"input_ids": ids, "attention_mask": mask}
 
-    def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
-        """Vectors of many texts (rows); progress(n) after each batch of n."""
+    def encode(self, texts: Sequence[str], progress=None, limit: int = MAX_TOKENS) -> np.ndarray:
+        """Vectors of many texts (rows), each read up to limit tokens; progress(n) per batch."""
         texts = list(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
         for start in range(0, len(order), BATCH):
             rows = order[start : start + BATCH]
-            batch = self.inputs([texts[r] for r in rows])
+            batch = self.inputs([texts[r] for r in rows], limit)
             out[rows] = self.session.run(["embedding"], batch)[0]
             if progress:
                 progress(len(rows))
         return out
 
-    def _embed_one(self, text: str) -> np.ndarray:
-        vector = self.encode([text])[0]
-        vector.setflags(write=False)
-        return vector
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors of texts; single texts are remembered (the same question asked twice)."""
-        if len(texts) == 1:
-            return self.embed_one(texts[0])[None, :]
-        return self.encode(texts)
+    def embed(self, texts: Sequence[str], limit: int = QUESTION_TOKENS) -> np.ndarray:
+        """Vectors of texts read up to limit tokens, remembering the last CACHE texts (the same
+        question is embedded for its class and for its articles; training reuses its rows)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            key = (text, limit)
+            if key not in self._cache:
+                self._cache[key] = self.encode([text], limit=limit)[0]
+                if len(self._cache) > CACHE:
+                    self._cache.popitem(last=False)
+            self._cache.move_to_end(key)
+            out[i] = self._cache[key]
+        return out
 
 
 @functools.cache

@@ -4,8 +4,8 @@ Pure functions (no scikit-learn here: models are used through ``predict_many``).
 or priority correction staff make is a labelled row (text: the ticket's description). Rows are
 deduplicated by normalised text; the newest wins: a correction over a file row, a later
 correction over an earlier one. Before a new model replaces the live one, both are scored on
-the held-out rows; a new model that is worse there (by more than ``TOLERANCE``) is refused
-unless forced.
+the held-out rows (the class each ranks first); a new model that is worse there (by more than
+``TOLERANCE``) is refused unless forced.
 """
 
 from __future__ import annotations
@@ -79,11 +79,17 @@ def merge(base: Sequence[Example], corrected: Iterable[Corrected]) -> tuple[list
 
 
 def model_accuracy(model: Any, rows: Sequence[Example]) -> float | None:
-    """Share of rows whose predicted class (abstaining counts as wrong) is the label."""
+    """Share of rows whose most probable class is the label.
+
+    The class the model ranks first, not its answer after abstention: the abstention threshold
+    is chosen anew by every training and moves a few borderline rows either way, which would
+    make two equally good models look different on a small held-out set.
+    """
     if model is None or not rows:
         return None
     predictions = model.predict_many([r.text for r in rows])
-    return accuracy([r.label for r in rows], [p.request_class for p in predictions])
+    top = [max(p.probabilities, key=p.probabilities.__getitem__) for p in predictions]
+    return accuracy([r.label for r in rows], top)
 
 
 def judge(

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+BLOCKS = 3  # feature blocks of the classifier, each of unit length
+
 
 def transform(union, texts: Sequence[str]) -> sp.csr_matrix:
     """union.transform without its per-call overhead (same result: no weights, no jobs)."""
@@ -31,7 +33,7 @@ def similarity(x, by_feature, train_labels, top, k: int = 1) -> np.ndarray:
     with fewer than k rows counts its missing neighbours as dissimilar (0).
     """
     sims = (x @ by_feature).toarray()  # rows: queries; columns: training questions
-    sims /= 2.0  # two unit-length blocks (words, chars): the dot product is at most 2
+    sims /= BLOCKS  # unit-length blocks (words, chars, meaning): the dot product is at most 3
     same = top[:, None] == train_labels[None, :]
     sims = np.where(same, sims, 0.0).clip(0.0, 1.0)
     k = min(k, sims.shape[1])
@@ -51,6 +53,8 @@ def without_vocabularies(pipeline) -> tuple[object, dict[str, np.ndarray]]:
     stripped = copy.deepcopy(pipeline)
     vocabularies = {}
     for name, vectorizer in stripped[0].transformer_list:
+        if not hasattr(vectorizer, "vocabulary_"):
+            continue
         terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
         vocabularies[name] = np.array(terms, dtype=str)
         del vectorizer.vocabulary_
@@ -60,6 +64,8 @@ def without_vocabularies(pipeline) -> tuple[object, dict[str, np.ndarray]]:
 def restore_vocabularies(pipeline, vocabularies: dict[str, np.ndarray]) -> None:
     """Put back the vocabularies taken out by without_vocabularies."""
     for name, vectorizer in pipeline[0].transformer_list:
+        if name not in vocabularies:
+            continue
         vectorizer.vocabulary_ = {str(t): i for i, t in enumerate(vocabularies[name].tolist())}
 
 

@@ -27,6 +27,7 @@ ALLOWED_TYPES = frozenset(
         "numpy.ndarray",
         "numpy.dtype",
         "triage.engine.terms.stem_terms",
+        "triage.engine.classifier.SentenceVectors",
     }
 )
 

@@ -191,7 +191,7 @@ class _Open:
                 clauses += [(f"{f}_{qlang}", term, FIELD_BOOSTS[f]) for f in TEXT_FIELDS]
         scores = self.impacts.scores(clauses)
         if self.vectors is not None:  # meaning as well as words (see vectors.py)
-            similarity = self.vectors @ embed.encoder().embed([text])[0]
+            similarity = self.vectors @ embed.encoder().embed([text], embed.QUESTION_TOKENS)[0]
             scores = vectors.blend(scores, similarity)
         if boost_class and CLASS_BOOST != 1:
             scores[self.klass == boost_class] *= CLASS_BOOST
