@@ -53,7 +53,7 @@ class Prediction:
     abstained: bool
 
 
-class SentenceVectors(TransformerMixin, BaseEstimator):
+class SentenceVectors(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """The sentence vector of each text (``triage.engine.embed``) as a feature block."""
 
     def fit(self, texts, y=None):  # noqa: ARG002 - nothing to learn: a fixed, pretrained model
@@ -62,11 +62,16 @@ class SentenceVectors(TransformerMixin, BaseEstimator):
 
     def transform(self, texts) -> sp.csr_matrix:
         """Unit-length vectors (rows) of the texts, read up to the question limit."""
-        return sp.csr_matrix(embed.encoder().embed(list(texts)))
+        return sp.csr_matrix(_vectors(texts))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:  # noqa: ARG002
         """One name per vector dimension."""
         return np.array([f"dim{i}" for i in range(embed.encoder().dim)], dtype=object)
+
+
+def _vectors(texts) -> np.ndarray:
+    """The sentence vectors of texts (remembered by the encoder: no second encoding)."""
+    return embed.encoder().embed(list(texts))
 
 
 def make_features() -> FeatureUnion:
@@ -93,7 +98,7 @@ class Classifier:
     priority_model: LinearSVC | None
     metadata: dict
     _names: np.ndarray | None = field(default=None, repr=False, compare=False)
-    _by_feature: sp.csr_matrix | None = field(default=None, repr=False, compare=False)
+    _rows: linear.Rows | None = field(default=None, repr=False, compare=False)
     _confidence: abstain.Confidence | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -111,11 +116,11 @@ class Classifier:
         x = linear.transform(self.pipeline[0], texts)
         decisions = linear.decisions(self.pipeline[-1], x)
         probs = abstain.softmax(decisions, self.metadata["temperature"])
-        if self._by_feature is None:  # features x training rows: fast products with few queries
-            self._by_feature = self.train_matrix.T.tocsr()
+        if self._rows is None:  # training rows laid out for fast products with few queries
+            self._rows = linear.Rows.of(self.train_matrix, embed.encoder().dim)
             self._confidence = abstain.Confidence.from_dict(self.metadata["confidence"])
         top = decisions.argmax(axis=1)
-        sims = linear.similarity(x, self._by_feature, self.train_labels, top)
+        sims = linear.similarity(x, _vectors(texts), self._rows, self.train_labels, top)
         unseen, pairs = _coverage(self.pipeline, texts)
         features = abstain.confidence_features(decisions, top, sims, unseen, pairs)
         return x, probs, self._confidence.score(features)
@@ -161,17 +166,19 @@ class Classifier:
 
     def explain(self, x: sp.csr_matrix, column: int, n: int = 5, text: str = "") -> tuple[str, ...]:
         """The words of text behind the terms of x with the largest weight x value for a class."""
-        if self._names is None:
-            self._names = self.pipeline[0].get_feature_names_out()
+        words = self.pipeline[0].transformer_list[0][1]
+        if self._names is None:  # word terms in column order (the first feature block)
+            self._names = np.array(sorted(words.vocabulary_, key=words.vocabulary_.__getitem__))
         row = sp.csr_matrix(x)
-        weights = row.data * linear.class_weights(self.pipeline[-1], column)[row.indices]
+        inside = row.indices < len(self._names)
+        columns, values = row.indices[inside], row.data[inside]
+        weights = values * linear.class_weights(self.pipeline[-1], column)[columns]
         terms: list[str] = []
         for j in np.argsort(-weights):
-            name = str(self._names[row.indices[j]])
-            term = readable(text, name.split("__", 1)[1].strip())
             if weights[j] <= 0 or len(terms) >= n:
                 break
-            if name.startswith("words__") and term not in terms:
+            term = readable(text, str(self._names[columns[j]]).strip())
+            if term not in terms:
                 terms.append(term)
         return tuple(terms)
 
@@ -279,12 +286,13 @@ def _validate(pipe: Pipeline, texts, labels, val_texts, val_gold, classes) -> di
     """Validation rows' raw class scores (columns: all classes, sorted) and confidence
     features, and the same features of each in-scope row as if its class were unknown."""
     x_fit, x_val = pipe[0].transform(texts), pipe[0].transform(val_texts)
-    x_train = x_fit.T.tocsr()
+    x_train = linear.Rows.of(x_fit, embed.encoder().dim)
     decisions = np.full((len(val_texts), len(classes)), -10.0)
     decisions[:, np.searchsorted(classes, pipe[-1].classes_)] = linear.decisions(pipe[-1], x_val)
     index = np.searchsorted(classes, labels)
     top = decisions.argmax(axis=1)
-    sims = linear.similarity(x_val, x_train, index, top)
+    vectors = _vectors(val_texts)
+    sims = linear.similarity(x_val, vectors, x_train, index, top)
     real = abstain.confidence_features(decisions, top, sims, *_coverage(pipe, val_texts))
     masked = _mask_gold(decisions, classes, val_gold)
     alt = masked.argmax(axis=1)
@@ -292,7 +300,7 @@ def _validate(pipe: Pipeline, texts, labels, val_texts, val_gold, classes) -> di
     own = np.where(inside, np.searchsorted(classes, val_gold).clip(0, len(classes) - 1), -2)
     exclusive = _exclusive_terms(pipe, x_fit, index, len(classes))
     cover = _coverage(pipe, val_texts, exclusive, own)
-    alt_sims = linear.similarity(x_val, x_train, index, alt)
+    alt_sims = linear.similarity(x_val, vectors, x_train, index, alt)
     pseudo = abstain.confidence_features(masked, alt, alt_sims, *cover)
     return {"decisions": decisions, "features": real, "pseudo": pseudo}
 

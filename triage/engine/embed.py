@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,6 +78,7 @@ class Encoder:
         self.dim = int(self.config["hidden_size"])
         self.session = onnxgraph.session(self, quantized=QUANTIZED)
         self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the cache is shared by a server's threads
 
     @staticmethod
     def _layer(w: dict, i: int) -> tuple[np.ndarray, ...]:
@@ -122,12 +124,16 @@ class Encoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             key = (text, limit)
-            if key not in self._cache:
-                self._cache[key] = self.encode([text], limit=limit)[0]
+            with self._lock:
+                found = self._cache.get(key)
+            if found is None:
+                found = self.encode([text], limit=limit)[0]
+            with self._lock:
+                self._cache[key] = found
+                self._cache.move_to_end(key)
                 if len(self._cache) > CACHE:
                     self._cache.popitem(last=False)
-            self._cache.move_to_end(key)
-            out[i] = self._cache[key]
+            out[i] = found
         return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,13 +27,35 @@ def decisions(clf, x: sp.csr_matrix) -> np.ndarray:
     return np.column_stack([-d[:, 0] / 2, d[:, 0] / 2]) if d.shape[1] == 1 else d
 
 
-def similarity(x, by_feature, train_labels, top, k: int = 1) -> np.ndarray:
+@dataclass(frozen=True)
+class Rows:
+    """Training rows laid out for fast dot products with a few queries: the sparse feature
+    columns transposed (features x rows, CSR, the dense columns' rows left empty) and the last
+    ``dense`` columns (the sentence vectors) as an array."""
+
+    sparse_t: sp.csr_matrix
+    dense: np.ndarray
+
+    @classmethod
+    def of(cls, matrix: sp.csr_matrix, dense: int) -> Rows:
+        """Split a training matrix whose last ``dense`` columns are dense vectors."""
+        cut = matrix.shape[1] - dense
+        sparse_t = matrix[:, :cut].T.tocsr()
+        sparse_t.resize((matrix.shape[1], matrix.shape[0]))
+        return cls(sparse_t, matrix[:, cut:].toarray())
+
+    def dots(self, x: sp.csr_matrix, vectors: np.ndarray) -> np.ndarray:
+        """x (queries x features; vectors: its dense last columns) dot every training row."""
+        return (x @ self.sparse_t).toarray() + vectors @ self.dense.T
+
+
+def similarity(x, vectors, rows: Rows, train_labels, top, k: int = 1) -> np.ndarray:
     """Mean cosine similarity of each row of x to its k nearest training rows of class top[i].
 
-    by_feature: the training features transposed (features x training rows), in CSR. A class
-    with fewer than k rows counts its missing neighbours as dissimilar (0).
+    vectors: the dense last columns of x. A class with fewer than k rows counts its missing
+    neighbours as dissimilar (0).
     """
-    sims = (x @ by_feature).toarray()  # rows: queries; columns: training questions
+    sims = rows.dots(x, vectors)  # rows: queries; columns: training questions
     sims /= BLOCKS  # unit-length blocks (words, chars, meaning): the dot product is at most 3
     same = top[:, None] == train_labels[None, :]
     sims = np.where(same, sims, 0.0).clip(0.0, 1.0)
