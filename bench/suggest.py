@@ -76,8 +76,12 @@ def _decide_row(cfg: dict, index: SearchIndex, rows: list[dict]) -> dict | None:
 
     try:
         model = Classifier.load(Path(cfg["MODEL_DIR"]))
-    except ModelError:
-        return None
+    except ModelError:  # none yet, or of an older format: train one as `triage train` does
+        from bench.classify import _kb_questions
+        from triage.engine.classifier import train
+        from triage.engine.examples import read_examples
+
+        model = train(read_examples(Path(cfg["DATA_DIR"]) / "train.jsonl") + _kb_questions())
     engine = Engine(load_policy(Path(cfg["POLICY_FILE"])), model, index)
     engine.decide("warm up")
 
