@@ -22,8 +22,6 @@ from pathlib import Path
 
 import numpy as np
 
-from triage.engine import onnxgraph
-
 MAX_TOKENS = 256  # the model's own max_seq_length (articles)
 # A question is read up to its first 16 tokens: on our labelled training questions recall@3 of
 # suggestions was flat from 16 to 256 (0.929-0.931), and the time grows with every token
@@ -63,6 +61,8 @@ class Encoder:
     def __init__(self, folder: Path | str):
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
+
+        from triage.engine import onnxgraph  # ONNX and its runtime load only with the encoder
 
         folder = Path(folder)
         self.config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
