@@ -7,17 +7,10 @@ import pytest
 from pymdownx.superfences import highlight_validator
 
 from tests.conftest import ROOT
+from tests.kb.markdown_setup import EXTENSIONS
 from triage.kb import highlight
 from triage.kb.articles import load_kb
 
-EXTENSIONS = [
-    "admonition",
-    "tables",
-    "toc",
-    "attr_list",
-    "pymdownx.highlight",
-    "pymdownx.superfences",
-]
 FENCE = {"name": "*", "class": "highlight", "format": highlight.fence}
 FENCES = {"custom_fences": [FENCE | {"validator": highlight_validator}]}
 

@@ -10,17 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT
+from tests.kb.markdown_setup import EXTENSIONS
 from triage.kb.articles import load_kb
 from triage.kb.html_scan import events, scan
 
-EXTENSIONS = [
-    "admonition",
-    "tables",
-    "toc",
-    "attr_list",
-    "pymdownx.highlight",
-    "pymdownx.superfences",
-]
 CONFIGS = {"toc": {"permalink": True}, "pymdownx.highlight": {"use_pygments": True}}
 
 
