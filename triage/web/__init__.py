@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -51,4 +53,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     writers.init_app(app)  # /staff/kb: gaps, review lists, drafts from incidents
     reports.init_app(app)  # /staff/reports: the managers' report, charts, CSV
     app.register_blueprint(site.bp)
+    if test_config is None:  # a served app loads the sentence encoder now, not at the 1st question
+        threading.Thread(target=_load_encoder, name="load-encoder", daemon=True).start()
     return app
+
+
+def _load_encoder() -> None:
+    from triage.engine import embed
+
+    try:
+        embed.encoder()
+    except embed.EncoderMissing as exc:  # the first question will say it again, as an error
+        logging.getLogger(__name__).warning("%s", exc)
