@@ -39,6 +39,12 @@ def first_admin(url: str) -> str | None:
     return f"created staff user 'admin' with password {made} (shown once: note it now)"
 
 
+# BLAS and OpenMP pools: each would start a thread per core in every worker, and on a machine
+# whose cores the workers already share, threads waiting for each other cost more than they
+# compute (measured: POST /api/triage p99 54 ms with them, see bench/api.py).
+THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def gunicorn_argv(host: str, port: int, workers: int, timeout: int = 30) -> list[str]:
     """The gunicorn command line serving the application factory."""
     return [
@@ -93,5 +99,7 @@ def serve(host: str, port: int, workers: int) -> None:
     click.echo(f"staff console: http://{host}:{port}/staff/")
     sys.stdout.flush()
     os.environ["TRIAGE_PUBLIC_URL"] = public_url(cfg, host, port)
+    for name in THREAD_LIMITS:  # one thread of numeric work per worker: workers are the parallelism
+        os.environ.setdefault(name, "1")
     argv = gunicorn_argv(host, port, workers)
     os.execv(argv[0], argv)
