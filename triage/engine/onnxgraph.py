@@ -122,13 +122,17 @@ def session(encoder, quantized: bool) -> ort.InferenceSession:
     if quantized:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
-        with tempfile.TemporaryDirectory() as tmp:
-            exact, small = Path(tmp) / "exact.onnx", Path(tmp) / "int8.onnx"
-            onnx.save(model, str(exact))
-            quantize_dynamic(exact, small, per_channel=True, weight_type=QuantType.QInt8,
-                             op_types_to_quantize=["MatMul"])  # fmt: skip
-            model = onnx.load(str(small))
+        root, level = logging.getLogger(), logging.getLogger().level
+        root.setLevel(max(level, logging.ERROR))  # its advice to pre-process, on the root logger
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                exact, small = Path(tmp) / "exact.onnx", Path(tmp) / "int8.onnx"
+                onnx.save(model, str(exact))
+                quantize_dynamic(exact, small, per_channel=True, weight_type=QuantType.QInt8,
+                                 op_types_to_quantize=["MatMul"])  # fmt: skip
+                model = onnx.load(str(small))
+        finally:
+            root.setLevel(level)  # the process's own logging as it was
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     options.log_severity_level = 3
