@@ -129,7 +129,10 @@ def test_mail_listener_killed_mid_burst_files_every_mail_once(
     for i in range(MAILS):
         assert sum(f"marker-{i}-end" in d for d in descriptions) == 1, i
     assert len(descriptions) == MAILS
-    assert count(db, InboundMail) == MAILS and count(db, InboundMail, InboundMail.status != "filed") == 0
+    assert (
+        count(db, InboundMail) == MAILS
+        and count(db, InboundMail, InboundMail.status != "filed") == 0
+    )
     db.dispose()
 
 

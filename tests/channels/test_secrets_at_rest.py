@@ -96,7 +96,9 @@ def test_keyring_from_settings(tmp_path):
     made = keyring_from_config(folder)  # no key set: one is kept in the instance folder
     assert (tmp_path / "inst" / "secret_key").is_file()
     again = keyring_from_config(folder)
-    assert again.unseal(made.seal("x")) == "x" and again.reply_tag("SUP-1") == made.reply_tag("SUP-1")
+    assert again.unseal(made.seal("x")) == "x" and again.reply_tag("SUP-1") == made.reply_tag(
+        "SUP-1"
+    )
     by_secret = keyring_from_config({"SECRET_KEY": "abc", **folder})
     assert by_secret.unseal(made.seal("x")) is None
     keys = keyring_from_config({"DATA_KEYS": "new, abc", "SECRET_KEY": "zzz", **folder})
