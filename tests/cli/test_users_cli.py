@@ -54,7 +54,8 @@ def test_passwd_from_stdin_and_prompt_ends_sessions(db_url, desk):
     assert r.exit_code == 0, r.output
     assert "1 console session(s) ended" in r.output
     assert session_staff(db, key, datetime.now(UTC), LIFE) is None
-    assert by_password(db, "ann", "second password") and not by_password(db, "ann", "first password")
+    assert by_password(db, "ann", "second password")
+    assert not by_password(db, "ann", "first password")
     r = run(db_url, "users", "passwd", "ann", stdin="third password\nthird password\n")
     assert r.exit_code == 0 and by_password(db, "ann", "third password")
     bad = run(db_url, "users", "passwd", "ann", "--password-stdin", stdin="short\n")

@@ -35,7 +35,8 @@ def wrong(client, n: int, path: str = "/api/staff/me") -> list[int]:
 def test_300_wrong_tokens_meet_429(staff_desk_url, tmp_path):
     app = make_app(staff_desk_url, tmp_path, **LIMITED, RATELIMIT_STORAGE_URI="memory://")
     client = app.test_client()
-    good = {"Authorization": f"Bearer {issue_token(app.extensions['triage'].db, 'l1-user', NOW)[1]}"}
+    _, token = issue_token(app.extensions["triage"].db, "l1-user", NOW)
+    good = {"Authorization": f"Bearer {token}"}
     assert all(client.get("/api/staff/me", headers=good).status_code == 200 for _ in range(30))
     started = time.monotonic()
     statuses = wrong(client, 300)
@@ -66,7 +67,7 @@ def test_limits_off_counts_nothing(staff_desk_url, tmp_path):
 @pytest.fixture
 def redis_url(tmp_path):
     """A throwaway redis-server on a free loopback port."""
-    server = shutil.which("redis-server") or pytest.fail("redis-server is needed (apt redis-server)")
+    server = shutil.which("redis-server") or pytest.fail("needs redis-server (apt redis-server)")
     port = free_port()
     proc = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

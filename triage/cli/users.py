@@ -98,7 +98,7 @@ def users_deactivate(name: str) -> None:
 @users.command("reactivate")
 @click.argument("name")
 def users_reactivate(name: str) -> None:
-    """Reactivate user NAME (old tokens stay revoked: issue one with 'users tokens NAME --issue')."""
+    """Reactivate user NAME (old tokens stay revoked: 'triage users tokens NAME --issue')."""
     from triage.desk.users import set_active
 
     _run(set_active, name, True, datetime.now(UTC))
@@ -110,7 +110,7 @@ def users_reactivate(name: str) -> None:
 @click.option("--revoke", "revoke", type=int, metavar="ID", help="Revoke the token with this id.")
 @click.option("--issue", is_flag=True, help="Issue a new token and print it (shown only once).")
 def users_tokens(name: str, revoke: int | None, issue: bool) -> None:
-    """List the API tokens of user NAME (ids and dates, never the tokens), or revoke or issue one."""
+    """List the API tokens of user NAME (ids and dates, never tokens), or revoke or issue one."""
     from triage.desk.users import issue_token, list_tokens, revoke_token
 
     if revoke is not None and issue:
