@@ -1,6 +1,7 @@
-"""Staff accounts: roles, passwords and API tokens (all stored hashed), and what roles may do.
+"""Staff accounts: roles, passwords and API tokens (all stored hashed).
 
-A user holds any number of API tokens (``api_tokens``); each can be revoked on its own.
+What a role may do is decided in one place, ``triage.web.staff_roles``, for the console and the
+staff API alike. A user holds any number of API tokens (``api_tokens``); each can be revoked on its own.
 Deactivating a user revokes every token and ends every console session at once; changing a
 password ends the user's other sessions (``triage.desk.sessions``).
 """
@@ -21,12 +22,6 @@ from triage.desk.db import Database
 from triage.desk.models import ROLES, User
 from triage.desk.tokens import hash_password, hash_token, new_token, password_matches
 
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "read": frozenset(ROLES),  # queue and ticket details
-    "note": frozenset(ROLES),  # internal comments
-    "work": frozenset({"l1", "l2", "l3", "admin"}),  # transitions, replies, corrections
-    "admin": frozenset({"admin"}),
-}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
@@ -43,10 +38,6 @@ class Staff:
     name: str
     role: str
     lang: str | None = None  # the console's language chosen by the member; None: the browser's
-
-    def can(self, permission: str) -> bool:
-        """Whether this member's role grants a permission."""
-        return self.role in PERMISSIONS.get(permission, frozenset())
 
 
 @dataclass(frozen=True)
