@@ -116,3 +116,34 @@ def test_two_nodes_share_the_count_through_redis(staff_desk_url, tmp_path, redis
     assert other.stdout.split() == ["401"] * 15
     app = make_app(staff_desk_url, tmp_path, **LIMITED, RATELIMIT_STORAGE_URI=redis_url)
     assert wrong(app.test_client(), 6) == [401] * 5 + [429]  # 15 there + 5 here = the limit
+
+
+def test_a_concurrent_burst_is_cut_off(staff_desk_url, tmp_path):
+    """The reported burst: 300 wrong tokens from 8 connections against a threaded server."""
+    import threading
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from werkzeug.serving import make_server
+
+    app = make_app(staff_desk_url, tmp_path, **LIMITED, RATELIMIT_STORAGE_URI="memory://")
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/api/staff/me"
+
+    def one(_i: int) -> int:
+        request = urllib.request.Request(url, headers={"Authorization": "Bearer wrong"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(one, range(300)))
+    finally:
+        server.shutdown()
+    assert set(statuses) == {401, 429}
+    assert 20 <= statuses.count(401) <= 20 + 8  # a check and its count race by a request each

@@ -1,9 +1,9 @@
 """Staff accounts: roles, passwords and API tokens (all stored hashed).
 
-What a role may do is decided in one place, ``triage.web.staff_roles``, for the console and the
-staff API alike. A user holds any number of API tokens (``api_tokens``); each can be revoked on its own.
-Deactivating a user revokes every token and ends every console session at once; changing a
-password ends the user's other sessions (``triage.desk.sessions``).
+What a role may do is decided in one place, ``triage.web.staff_roles``, for the console and
+the staff API alike. A user holds any number of API tokens (``api_tokens``), each revocable on
+its own. Deactivating a user revokes every token and ends every console session at once;
+changing a password ends the user's other sessions (``triage.desk.sessions``).
 """
 
 from __future__ import annotations

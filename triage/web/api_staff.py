@@ -52,7 +52,7 @@ def staff(part: str | None = None):
             if user is None:
                 return errors.error_response(401, "Unknown or revoked API token.")
             if part is not None and not may(user.role, part):
-                return errors.error_response(403, f"Role {user.role} may not use the {part}.")
+                return errors.error_response(403, refusal(role=user.role))
             g.staff = user
             return view(*args, **kwargs)
 

@@ -42,7 +42,7 @@ from triage.desk.users import by_name, by_password
 from triage.web.api import limiter
 from triage.web.services import services
 from triage.web.staff_forms import LoginForm, PostForm
-from triage.web.staff_roles import may
+from triage.web.staff_roles import may, refusal
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 login_manager = LoginManager()
@@ -145,8 +145,7 @@ def allowed(part: str) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not may(current_user.role, part):
-                role = current_user.role
-                abort(403, description=_("Your role (%(role)s) does not allow this.", role=role))
+                abort(403, description=refusal(role=current_user.role))
             return view(*args, **kwargs)
 
         return wrapper

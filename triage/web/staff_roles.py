@@ -51,6 +51,8 @@ TICKET_ACTIONS: dict[str, str] = {
 
 #: The one refusal of a ticket action, in the console (403 page) and the API (403 JSON).
 REFUSED = _l("Your role cannot do this on a ticket of %(line)s.")
+#: The refusal of a console part (the queue, reports, users, ...), in the console and the API.
+PART_REFUSED = _l("Your role (%(role)s) does not allow this.")
 
 #: The lines each role works; None means every line.
 ROLE_LINES: dict[str, tuple[str, ...] | None] = {
@@ -82,6 +84,8 @@ def may(role: str, part: str, ticket_line: str | None = None) -> bool:
     return True
 
 
-def refusal(ticket_line: str) -> str:
-    """The message of a refused ticket action, in the request's language."""
+def refusal(ticket_line: str | None = None, role: str = "") -> str:
+    """The message of a refused ticket action (or, without a line, part), in the page's language."""
+    if ticket_line is None:
+        return str(PART_REFUSED) % {"role": role}
     return str(REFUSED) % {"line": ticket_line}
