@@ -21,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
+    with op.batch_alter_table("users") as batch:  # first, while no row refers to users yet
+        batch.alter_column("token_hash", existing_type=sa.String(length=64), nullable=True)
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -54,8 +56,6 @@ def upgrade() -> None:
         "INSERT INTO api_tokens (user_id, token_hash, created_at) "
         "SELECT id, token_hash, created_at FROM users WHERE token_hash IS NOT NULL"
     )
-    with op.batch_alter_table("users") as batch:
-        batch.alter_column("token_hash", existing_type=sa.String(length=64), nullable=True)
     op.execute("UPDATE users SET token_hash = NULL")
 
 

@@ -142,3 +142,36 @@ def test_failures_lock_for_a_while_then_are_forgotten(db):
     clear_failures(db, "ann")
     later = until + 3 * lock
     assert [record_failure(db, "ann", later, 3, lock) for _ in range(2)] == [None, None]
+
+
+def test_migration_keeps_the_tokens_of_existing_users(db_url):
+    """0005 moves each user's one API token into api_tokens: it keeps working."""
+    from alembic import command
+
+    from triage.desk.db import alembic_config, make_engine, open_database, upgrade
+    from triage.desk.tokens import hash_token
+
+    engine = make_engine(db_url)
+    with engine.connect().execution_options(write=True) as conn:
+        cfg = alembic_config(db_url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004_staff_lang")  # back to before this change
+        conn.commit()
+    engine.dispose()
+    old = open_database(db_url)
+    with old.write() as s:
+        s.execute(
+            text(
+                "INSERT INTO users (name, role, token_hash, active, created_at) "
+                "VALUES ('ann', 'l2', :h, :yes, :at)"
+            ),
+            {"h": hash_token("old-token"), "yes": True, "at": NOW.replace(tzinfo=None)},
+        )
+    old.dispose()
+    upgrade(db_url)
+    db = open_database(db_url)
+    assert by_token(db, "old-token") == Staff("ann", "l2")
+    with db.read() as s:
+        assert s.execute(text("SELECT token_hash FROM users")).scalar_one() is None
+    assert [t.revoked_at for t in list_tokens(db, "ann")] == [None]
+    db.dispose()
