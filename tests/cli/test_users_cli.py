@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from triage.cli import main
 from triage.desk.db import open_database
-from triage.desk.sessions import session_staff, start_session
+from triage.desk.sessions import locked_until, record_failure, session_staff, start_session
 from triage.desk.users import add_user, by_password, by_token
 
 LIFE = timedelta(hours=12)
@@ -32,7 +32,9 @@ def desk(db_url):
     db.dispose()
 
 
-@pytest.mark.parametrize("command", ["list", "passwd", "deactivate", "reactivate", "tokens"])
+@pytest.mark.parametrize(
+    "command", ["list", "passwd", "deactivate", "reactivate", "tokens", "unlock"]
+)
 def test_every_command_has_help(command):
     r = CliRunner().invoke(main, ["users", command, "--help"])
     assert r.exit_code == 0 and "Usage: main users" in r.output and len(r.output) > 120
@@ -100,3 +102,20 @@ def test_tokens_list_issue_revoke(db_url, desk):
     assert both.exit_code == 2 and "not both" in both.output
     assert run(db_url, "users", "tokens", "ann", "--revoke", "x").exit_code == 2
     assert run(db_url, "users", "tokens", "zed").exit_code == 1
+
+
+def test_unlock_and_passwd_lift_a_sign_in_lock(db_url, desk):
+    db, _ = desk
+    lock = timedelta(minutes=15)
+    for _ in range(5):
+        record_failure(db, "ann", datetime.now(UTC), 5, lock)
+    assert locked_until(db, "ann", datetime.now(UTC)) is not None
+    r = run(db_url, "users", "unlock", "ann")
+    assert r.exit_code == 0 and "sign-in of ann unlocked" in r.output
+    assert locked_until(db, "ann", datetime.now(UTC)) is None
+    assert "was not locked" in run(db_url, "users", "unlock", "ann").output
+    for _ in range(5):
+        record_failure(db, "ann", datetime.now(UTC), 5, lock)
+    r = run(db_url, "users", "passwd", "ann", "--password-stdin", stdin="fresh password\n")
+    assert r.exit_code == 0 and "sign-in unlocked" in r.output
+    assert locked_until(db, "ann", datetime.now(UTC)) is None

@@ -114,3 +114,14 @@ def test_the_page_speaks_the_members_language(admin):
     _app, client, _ = admin
     page = client.get("/staff/users?lang=de").get_data(as_text=True)
     assert "Benutzer" in page and "API-Tokens" in page
+
+
+def test_a_new_password_lifts_a_sign_in_lock(admin, staff_app):
+    _app, client, token = admin
+    for i in range(5):
+        staff_app.test_client().post("/staff/login", data={"name": "l1-user", "password": f"x{i}"})
+    assert login(staff_app.test_client(), "l1").status_code == 429
+    new = "unlocked at last"
+    data = {"password": new, "confirm": new, "csrf_token": token}
+    assert client.post("/staff/users/l1-user/password", data=data).status_code == 303
+    assert login(staff_app.test_client(), "l1", new).status_code == 302

@@ -75,6 +75,7 @@ def users_list() -> None:
 )
 def users_passwd(name: str, password_stdin: bool) -> None:
     """Set the console password of user NAME; its open console sessions end."""
+    from triage.desk.sessions import clear_failures
     from triage.desk.users import set_password
 
     if password_stdin:
@@ -82,7 +83,8 @@ def users_passwd(name: str, password_stdin: bool) -> None:
     else:
         secret = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     ended = _run(set_password, name, secret)
-    click.echo(f"password of {name} changed; {ended} console session(s) ended")
+    _run(clear_failures, name)
+    click.echo(f"password of {name} changed; {ended} console session(s) ended; sign-in unlocked")
 
 
 @users.command("deactivate")
@@ -103,6 +105,17 @@ def users_reactivate(name: str) -> None:
 
     _run(set_active, name, True, datetime.now(UTC))
     click.echo(f"user {name} reactivated")
+
+
+@users.command("unlock")
+@click.argument("name")
+def users_unlock(name: str) -> None:
+    """Lift the lock that failed console sign-ins put on NAME, and forget those failures."""
+    from triage.desk.sessions import clear_failures, locked_until
+
+    was = _run(locked_until, name, datetime.now(UTC))
+    _run(clear_failures, name)
+    click.echo(f"sign-in of {name} unlocked" if was else f"sign-in of {name} was not locked")
 
 
 @users.command("tokens")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from triage.desk import users
+from triage.desk import sessions, users
 from triage.desk.models import utcnow
 from triage.web import staff_forms as forms
 from triage.web.auth import allowed, member
@@ -74,6 +74,7 @@ def set_password(name: str):
     except users.UserError as exc:
         flash(str(exc), "error")
         return _page(name, 422)
+    sessions.clear_failures(services().db, name)  # a new password lifts a sign-in lock
     flash(_("Password changed; %(count)s other session(s) ended.", count=ended), "success")
     return _back(name)
 
