@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -144,21 +145,18 @@ def test_failures_lock_for_a_while_then_are_forgotten(db):
     assert [record_failure(db, "ann", later, 3, lock) for _ in range(2)] == [None, None]
 
 
-def test_migration_keeps_the_tokens_of_existing_users(db_url):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_keeps_the_tokens_of_existing_users(backend, request, tmp_path):
     """0005 moves each user's one API token into api_tokens: it keeps working."""
-    from alembic import command
-
-    from triage.desk.db import alembic_config, make_engine, open_database, upgrade
+    from triage.desk.db import open_database, upgrade
     from triage.desk.tokens import hash_token
 
-    engine = make_engine(db_url)
-    with engine.connect().execution_options(write=True) as conn:
-        cfg = alembic_config(db_url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004_staff_lang")  # back to before this change
-        conn.commit()
-    engine.dispose()
-    old = open_database(db_url)
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        url = request.getfixturevalue("pg_server").create_database(f"old_{uuid.uuid4().hex[:16]}")
+    upgrade(url, "0004_staff_lang")  # a desk from before this change, with a user
+    old = open_database(url)
     with old.write() as s:
         s.execute(
             text(
@@ -168,8 +166,8 @@ def test_migration_keeps_the_tokens_of_existing_users(db_url):
             {"h": hash_token("old-token"), "yes": True, "at": NOW.replace(tzinfo=None)},
         )
     old.dispose()
-    upgrade(db_url)
-    db = open_database(db_url)
+    upgrade(url)
+    db = open_database(url)
     assert by_token(db, "old-token") == Staff("ann", "l2")
     with db.read() as s:
         assert s.execute(text("SELECT token_hash FROM users")).scalar_one() is None
