@@ -42,6 +42,7 @@ def defaults(root: Path | None = None) -> dict[str, object]:
         "ROOT": str(root),
         "KB_DIR": str(root / "kb"),
         "POLICY_FILE": str(root / "policy.yml"),
+        "VIEWS_FILE": str(root / "views.yml"),
         "DATA_DIR": str(root / "data"),
         "INSTANCE_DIR": str(instance),
         "INDEX_DIR": str(instance / "index"),

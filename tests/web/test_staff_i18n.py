@@ -19,10 +19,10 @@ STAFF_SOURCES = ("staff", "auth.py", "writers.py", "reports.py", "charts.py")
 
 #: What the queue and a ticket page say, per language (en must stay exactly the English text).
 QUEUE = {
-    "en": ["Queue", "Support hours left", "Assignee", "medium", "new", "Filter"],
-    "ru": ["Очередь", "Осталось часов поддержки", "Исполнитель", "средний", "новая"],
-    "uk": ["Черга", "Залишилося годин підтримки", "Виконавець", "середній", "нова"],
-    "de": ["Warteschlange", "Verbleibende Support-Stunden", "Bearbeiter", "mittel", "neu"],
+    "en": ["Queue", "SLA time left", "Assignee", "medium", "new", "Filter"],
+    "ru": ["Очередь", "Осталось до SLA", "Исполнитель", "средний", "новая"],
+    "uk": ["Черга", "Залишилося до SLA", "Виконавець", "середній", "нова"],
+    "de": ["Warteschlange", "SLA-Restzeit", "Bearbeiter", "mittel", "neu"],
 }
 TICKET = {
     "en": ["Event log", "Assign to me", "Steps to reproduce", "Similar solved tickets"],
@@ -30,7 +30,7 @@ TICKET = {
     "uk": ["Журнал подій", "Взяти собі", "Схожі вирішені заявки", "Внутрішня нотатка"],
     "de": ["Ereignisprotokoll", "Mir zuweisen", "Ähnliche gelöste Tickets", "Interne Notiz"],
 }
-ENGLISH_ONLY = ["Support hours left", "Assignee", "Event log", "Assign to me", "Add note"]
+ENGLISH_ONLY = ["SLA time left", "Assignee", "Event log", "Assign to me", "Add note"]
 
 
 def catalog(lang: str, kind: str = "po"):
@@ -119,7 +119,7 @@ def test_lang_switch_is_kept_as_the_members_language(staff_app, staff_desk):
     fresh = staff_app.test_client()  # another browser: no session, English Accept-Language
     login(fresh, "l2")
     page = fresh.get("/staff/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Черга" in page and "Support hours left" not in page
+    assert "Черга" in page and "SLA time left" not in page
     assert client.get("/staff/?lang=xx").status_code == 200  # unknown: ignored, kept as it was
     assert by_name(staff_desk, "l2-user").lang == "uk"
 

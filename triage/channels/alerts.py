@@ -149,6 +149,9 @@ def _intake(alert: Alert) -> Intake:
     module = alert.labels.get("service") or alert.labels.get("job") or alert.name
     return Intake(
         description=describe(alert),
+        subject=(alert.annotations.get("summary") or alert.annotations.get("title") or alert.name)[
+            :200
+        ],
         contact=alert.labels.get("contact", ACTOR)[:320],
         module=module[:200],
         version=alert.labels.get("version", "unknown")[:100],

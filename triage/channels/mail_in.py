@@ -185,6 +185,7 @@ def _file(
     fields = intake_fields(mail.text)
     intake = Intake(
         description=description,
+        subject=extra["subject"][:200],
         contact=mail.sender,
         module=fields.get("module", ""),
         version=fields.get("version", ""),

@@ -5,3 +5,4 @@
 from triage.desk import access_models as access_models  # noqa: F401
 from triage.desk import channel_models as channel_models  # noqa: F401
 from triage.desk import deflection as deflection  # noqa: F401
+from triage.desk import queue_models as queue_models  # noqa: F401

@@ -12,7 +12,14 @@ from typing import Any
 from triage.desk.models import CHANNELS
 from triage.engine.policy import Policy
 
-LIMITS = {"contact": 320, "module": 200, "version": 100, "description": 20000, "steps": 20000}
+LIMITS = {
+    "subject": 200,
+    "contact": 320,
+    "module": 200,
+    "version": 100,
+    "description": 20000,
+    "steps": 20000,
+}
 
 
 class TicketNotFound(LookupError):
@@ -68,6 +75,7 @@ class Intake:
 
     description: str
     contact: str = ""
+    subject: str = ""  # the channel's subject (form, API, mail Subject, alert title)
     module: str = ""
     version: str = ""
     steps: str = ""
@@ -91,6 +99,19 @@ class Filed:
     line: str
     reaction_due: datetime
     missing: tuple[str, ...]
+
+
+SUBJECT_LEN = 120  # a subject made from the description's first line is cut to this
+
+
+def subject_of(subject: str | None, description: str, limit: int = SUBJECT_LEN) -> str:
+    """The ticket's subject: the given one, else the description's first non-blank line, cut."""
+    given = " ".join((subject or "").split())
+    if given:
+        return given[:200]
+    first = next((ln.strip() for ln in (description or "").splitlines() if ln.strip()), "")
+    first = " ".join(first.split())
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
 def validate(intake: Intake, policy: Policy) -> None:

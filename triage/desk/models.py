@@ -67,6 +67,13 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_queue", "line", "status", "due_at", "reported_at"),
         Index("ix_tickets_status", "status"),
+        # the queue's sort orders, each ending in id for keyset pagination (triage.desk.queue)
+        Index("ix_tickets_reported", "reported_at", "id"),
+        Index("ix_tickets_due", "due_at", "id"),
+        Index("ix_tickets_subject", "subject", "id"),
+        Index("ix_tickets_contact", "contact", "id"),
+        Index("ix_tickets_assignee", "assignee", "id"),
+        Index("ix_tickets_line_reported", "line", "reported_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -74,6 +81,7 @@ class Ticket(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     contact: Mapped[str] = mapped_column(String(320), default="")
     channel: Mapped[str] = mapped_column(String(16), default="web")
+    subject: Mapped[str] = mapped_column(String(200), default="")  # given, or the first line
     module: Mapped[str] = mapped_column(String(200), default="")
     version: Mapped[str] = mapped_column(String(100), default="")
     description: Mapped[str] = mapped_column(Text, default="")

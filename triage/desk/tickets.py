@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 
 from triage.desk import lifecycle, messages, outbox
 from triage.desk.db import Database
-from triage.desk.intake import Classified, Filed, Intake, InvalidField, TicketNotFound, validate
+from triage.desk.intake import (
+    Classified,
+    Filed,
+    Intake,
+    InvalidField,
+    TicketNotFound,
+    subject_of,
+    validate,
+)
 from triage.desk.lifecycle import TicketState
 from triage.desk.models import Event, RefCounter, Ticket
 from triage.desk.tokens import hash_token, new_token
@@ -91,6 +99,7 @@ def _new_ticket(
     return Ticket(
         **{k: getattr(intake, k) for k in ("contact", "channel", "module", "version")},
         **{k: getattr(intake, k) for k in ("description", "steps", "lang")},
+        subject=subject_of(intake.subject, intake.description),
         predicted_class=decided.request_class,
         predicted_priority=decided.priority,
         confidence=decided.confidence,

@@ -36,7 +36,7 @@ DEFAULTS = {
     "RATELIMIT_TRACKING": "60 per minute",
     "TRACKING_URL": "{public_url}/api/tickets/{ref}?token={token}",
 }
-FIELD_LIMITS = {"contact": 320, "module": 200, "version": 100, "steps": 20000}
+FIELD_LIMITS = {"subject": 200, "contact": 320, "module": 200, "version": 100, "steps": 20000}
 
 
 limiter = Limiter(key_func=get_remote_address)  # configured per app by init_app

@@ -251,7 +251,8 @@ def _classify(text: str) -> tuple[Classified, str | None]:
 
 
 def _intake(form: TicketForm) -> Intake:
-    text = {k: (getattr(form, k).data or "").strip() for k in ("module", "version", "contact")}
+    fields = ("subject", "module", "version", "contact")
+    text = {k: (getattr(form, k).data or "").strip() for k in fields}
     return Intake(
         description=form.description.data.strip(),
         steps=(form.steps.data or "").strip(),

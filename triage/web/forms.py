@@ -41,6 +41,7 @@ class TicketForm(FlaskForm):
 
     sid = HiddenField(validators=[Optional(), _max(64)])
     lang = HiddenField(validators=[Optional(), _max(8)])
+    subject = StringField(_l("Subject"), validators=[Optional(), _max(200)])
     module = StringField(_l("Product module"), validators=[_required(), _max(200)])
     version = StringField(_l("Version"), validators=[_required(), _max(100)])
     description = TextAreaField(_l("What happened"), validators=[_required(), _max(20000)])
