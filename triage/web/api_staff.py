@@ -21,6 +21,7 @@ from triage.web import errors
 from triage.web.api import limiter
 from triage.web.api_fields import body, flag, integer, now, query_flag, query_int, reply, text
 from triage.web.services import services
+from triage.web.staff_bulk import BULK, BulkInvalid, run_bulk
 from triage.web.staff_roles import may, refusal
 
 bp = Blueprint("api_staff", __name__, url_prefix="/api/staff")
@@ -177,3 +178,29 @@ def assign(ref: str):
     assignee = text(data, "assignee", nonblank=True, max_len=100)
     view = tickets.assign(*_args(ref), g.staff.name, now(), assignee)
     return reply(view)
+
+
+@bp.post("/bulk")
+@staff("queue")
+def bulk():
+    """The console's bulk actions (``staff_bulk.BULK``) on many tickets, each checked alone.
+
+    Body: ``action`` (assign, escalate, status), ``refs``, and what the action takes:
+    ``assignee`` ("@me", "@none" or a name), ``direction`` (up, down), ``status`` (a lifecycle
+    action), ``reason``. Answers the refs done and, per refused ref, the console's message.
+    """
+    data = body()
+    action = text(data, "action", required=True, choices=tuple(BULK))
+    refs = data.get("refs")
+    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+        raise InvalidField("refs", "must be a list of ticket refs")
+    values = {k: text(data, k, max_len=2000) for k in ("assignee", "direction", "status", "reason")}
+    try:
+        result = run_bulk(
+            services().db, services().policy, g.staff.role, g.staff.name, now(), action, refs,
+            values,
+        )  # fmt: skip
+    except BulkInvalid as exc:
+        return errors.error_response(422, str(exc))
+    refused = [{"ref": ref, "message": why} for ref, why in result.refused]
+    return reply({"action": action, "done": result.done, "refused": refused})
