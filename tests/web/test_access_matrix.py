@@ -183,3 +183,72 @@ def test_escalate_steps_must_be_one_line(desk, steps):
     assert r.status_code == 422, r.json
     assert r.json["error"]["field"] == "steps"
     assert find_staff_view(db, policy, ref, NOW).line == "L2" and events(db, policy, ref) == before
+
+
+#: The queue's bulk actions, as the console's bulk form and the staff API's bulk endpoint ask.
+BULK = {
+    "assign": {"action": "assign", "assignee": "@me"},
+    "escalate": {"action": "escalate", "direction": "up", "reason": "needs it"},
+    "transition": {"action": "status", "status": "open", "reason": "taking it"},
+}
+QUEUE_ROLES = {"l1", "l2", "l3", "admin"}  # who sees the queue (and so its bulk form)
+
+
+def bulk_fields(action: str, line: str) -> dict:
+    fields = dict(BULK[action])
+    if action == "escalate" and up_or_down(line) < 0:
+        fields["direction"] = "down"
+    return fields
+
+
+@pytest.mark.parametrize("line", LINES)
+@pytest.mark.parametrize("action", sorted(BULK))
+@pytest.mark.parametrize("role", ROLES)
+def test_console_bulk(desk, role, action, line):
+    """A bulk action on one own-line ticket and one of ``line``: each ticket judged alone."""
+    app, db, policy, clients, _tokens = desk
+    own_line = {"l1": "L1", "l2": "L2", "l3": "L3", "writer": "L1", "admin": "L2"}[role]
+    t = ticket_on(db, policy, line)
+    down = action == "escalate" and up_or_down(line) < 0  # the own ticket could not go down
+    both = [t] if down else [ticket_on(db, policy, own_line), t]
+    before = {x["ref"]: events(db, policy, x["ref"]) for x in both}
+    data = {**bulk_fields(action, line), "ref": [x["ref"] for x in both]}
+    r = clients[role].post("/staff/bulk", data=data, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    if role not in QUEUE_ROLES:
+        assert r.status_code == 403
+        assert all(events(db, policy, ref) == n for ref, n in before.items())
+        return
+    assert r.status_code == 200
+    for x in both:
+        if expected(role, action, x["line"]):
+            assert events(db, policy, x["ref"]) > before[x["ref"]], (x, page[:500])
+        else:
+            assert events(db, policy, x["ref"]) == before[x["ref"]]
+            assert f"{x['ref']} (Your role cannot do this on a ticket of {x['line']}.)" in page
+
+
+@pytest.mark.parametrize("line", LINES)
+@pytest.mark.parametrize("action", sorted(BULK))
+@pytest.mark.parametrize("role", ROLES)
+def test_api_bulk(desk, role, action, line):
+    app, db, policy, _clients, tokens = desk
+    t = ticket_on(db, policy, line)
+    before = events(db, policy, t["ref"])
+    r = app.test_client().post(
+        "/api/staff/bulk",
+        json={**bulk_fields(action, line), "refs": [t["ref"]]},
+        headers={"Authorization": f"Bearer {tokens[role]}"},
+    )
+    if role not in QUEUE_ROLES:
+        assert r.status_code == 403, r.json
+    elif expected(role, action, line):
+        assert r.status_code == 200 and r.json["done"] == [t["ref"]], r.json
+        assert events(db, policy, t["ref"]) > before
+        return
+    else:
+        assert r.status_code == 200, r.json
+        assert r.json["refused"] == [
+            {"ref": t["ref"], "message": f"Your role cannot do this on a ticket of {line}."}
+        ]
+    assert events(db, policy, t["ref"]) == before

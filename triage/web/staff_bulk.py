@@ -153,8 +153,12 @@ class BulkForm(FlaskForm):
     )
     assignee = StringField(_l("Assign to"), validators=[Optional(), Length(max=100)])
     direction = SelectField(
-        _l("Direction"), choices=options([("up", _l("Escalate")), ("down", _l("De-escalate"))])
+        _l("Direction"),
+        choices=options([("up", _l("Escalate")), ("down", _l("De-escalate"))]),
+        validate_choice=False,  # each action's own values are checked by ``params``
     )
-    status = SelectField(_l("Status action"), choices=options(lifecycle.ACTIONS))
+    status = SelectField(
+        _l("Status action"), choices=options(lifecycle.ACTIONS), validate_choice=False
+    )
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Apply to selected"))
