@@ -1,6 +1,6 @@
 """The SLA clock over the project's calendar (Mon-Fri 08:00-17:00 Europe/Berlin, DE holidays)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -144,3 +144,21 @@ def test_sla_due_command():
     assert "reaction:   Mon 2026-11-30 15:00 CET  (8 support hours)" in out.output
     bad = CliRunner().invoke(main, ["sla", "due", "--reported", "soon", "--priority", "low"])
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
+
+
+def test_running_sums_agree_with_walking_the_intervals(policy):
+    """The no-pause fast path of business_seconds gives what the day-by-day walk gives."""
+    import random
+
+    from triage.desk.sla import walked_seconds
+
+    rnd = random.Random(7)
+    base = datetime(2025, 12, 20, 6, 0, tzinfo=UTC)  # across Christmas and New Year holidays
+    for _ in range(300):
+        a = base + timedelta(minutes=rnd.randrange(0, 60 * 24 * 400))
+        b = a + timedelta(minutes=rnd.randrange(0, 60 * 24 * 500))
+        assert business_seconds(a, b, policy.calendar) == walked_seconds(a, b, policy.calendar)
+    early = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)  # before the days summed so far
+    assert business_seconds(early, base, policy.calendar) == walked_seconds(
+        early, base, policy.calendar
+    )

@@ -62,18 +62,38 @@ def is_closed(day: date, calendar: Calendar) -> bool:
     return False
 
 
+#: Each calendar's support hours per day (UTC), kept with the calendar they were made from:
+#: a queue page of year-old tickets walks the same days again and again.
+_DAYS: dict[int, tuple[Calendar, dict[date, tuple[datetime, datetime] | None]]] = {}
+
+
+def _day_hours(day: date, calendar: Calendar) -> tuple[datetime, datetime] | None:
+    """A day's support hours as UTC instants, or None when support is closed that day."""
+    kept = _DAYS.get(id(calendar))
+    if kept is None or kept[0] is not calendar:
+        if len(_DAYS) > 32:
+            _DAYS.clear()
+        kept = _DAYS[id(calendar)] = (calendar, {})
+    days = kept[1]
+    if day not in days:
+        if is_closed(day, calendar):
+            days[day] = None
+        else:
+            open_t, close_t = calendar.hours[day.weekday()]
+            tz = calendar.tz
+            a = datetime.combine(day, open_t, tz).astimezone(UTC)
+            days[day] = (a, datetime.combine(day, close_t, tz).astimezone(UTC))
+    return days[day]
+
+
 def opening_intervals(start: datetime, calendar: Calendar) -> Iterator[tuple[datetime, datetime]]:
     """Support-hour intervals (UTC) from ``start`` on, the first one clipped to start."""
     start = _aware(start, "start")
-    tz = calendar.tz
-    day = start.astimezone(tz).date()
+    day = start.astimezone(calendar.tz).date()
     for _ in range(MAX_DAYS):
-        if not is_closed(day, calendar):
-            open_t, close_t = calendar.hours[day.weekday()]
-            a = datetime.combine(day, open_t, tz).astimezone(UTC)
-            b = datetime.combine(day, close_t, tz).astimezone(UTC)
-            if b > start:
-                yield max(a, start), b
+        hours = _day_hours(day, calendar)
+        if hours is not None and hours[1] > start:
+            yield max(hours[0], start), hours[1]
         day += timedelta(days=1)
     raise ValueError(f"no support hours within {MAX_DAYS} days of {start.isoformat()}")
 
@@ -123,8 +143,50 @@ def business_seconds(
     start, end = _aware(start, "start"), _aware(end, "end")
     if end <= start:
         return 0.0
+    merged = merge_pauses(pauses, until=end)
+    if not merged:  # no pause: two look-ups in the running sums of support time per day
+        return _support_until(end, calendar) - _support_until(start, calendar)
+    return walked_seconds(start, end, calendar, merged)
+
+
+#: Each calendar's running sum of support seconds at the start of each day from a first day.
+_SUMS: dict[int, tuple[Calendar, date, list[float]]] = {}
+
+
+def _before_day(day: date, calendar: Calendar) -> float:
+    """Support seconds from the calendar's first summed day up to the start of ``day``."""
+    kept = _SUMS.get(id(calendar))
+    if kept is None or kept[0] is not calendar or day < kept[1]:
+        first = day - timedelta(days=366)
+        if kept is not None and kept[0] is calendar:
+            first = min(first, kept[1])
+        if len(_SUMS) > 32:
+            _SUMS.clear()
+        kept = _SUMS[id(calendar)] = (calendar, first, [0.0])
+    _, first, sums = kept
+    index = (day - first).days
+    while len(sums) <= index:
+        hours = _day_hours(first + timedelta(days=len(sums) - 1), calendar)
+        sums.append(sums[-1] + ((hours[1] - hours[0]).total_seconds() if hours else 0.0))
+    return sums[index]
+
+
+def _support_until(moment: datetime, calendar: Calendar) -> float:
+    """Support seconds from the calendar's first summed day up to ``moment``."""
+    day = moment.astimezone(calendar.tz).date()
+    total = _before_day(day, calendar)
+    hours = _day_hours(day, calendar)
+    if hours is not None and moment > hours[0]:
+        total += (min(moment, hours[1]) - hours[0]).total_seconds()
+    return total
+
+
+def walked_seconds(
+    start: datetime, end: datetime, calendar: Calendar, pauses: Sequence[Pause] = ()
+) -> float:
+    """Support seconds between two instants, walking the opening intervals with merged pauses."""
     total = 0.0
-    for a, b in _running(start, calendar, merge_pauses(pauses, until=end)):
+    for a, b in _running(start, calendar, pauses):
         if a >= end:
             break
         total += (min(b, end) - a).total_seconds()
