@@ -145,7 +145,8 @@ def business_seconds(
         return 0.0
     merged = merge_pauses(pauses, until=end)
     if not merged:  # no pause: two look-ups in the running sums of support time per day
-        return _support_until(end, calendar) - _support_until(start, calendar)
+        before = _support_until(start, calendar)  # first: an earlier day re-anchors the sums
+        return _support_until(end, calendar) - before
     return walked_seconds(start, end, calendar, merged)
 
 
