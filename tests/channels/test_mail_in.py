@@ -76,6 +76,7 @@ def test_new_mail_files_a_triaged_ticket(listener, db):
         "email", "ann@example.com", "Accounts", "2.3", "en",
     )  # fmt: skip
     assert t.description.startswith("Cannot sign in\n\nI forgot my password")
+    assert t.subject == "Cannot sign in"  # the mail's Subject header is the ticket's subject
     assert t.predicted_class == "access" and t.status == "new"
     triaged = t.events[1].data
     assert triaged["subject"] == "Cannot sign in" and triaged["suggestions"][0]["id"]

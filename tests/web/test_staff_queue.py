@@ -182,3 +182,32 @@ def test_bulk_needs_the_csrf_token(staff_desk_url, staff_desk, tmp_path):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     r = client.post("/staff/bulk", data={"action": "assign", "ref": [ref], "csrf_token": token})
     assert r.status_code == 303 and find_staff_view(staff_desk, pol, ref, NOW).assignee == "l1-user"
+
+
+def test_subject_from_the_api_the_ask_form_and_an_alert(staff_app, staff_desk):
+    from triage.channels.alerts import Alert, _intake
+
+    client = staff_app.test_client()
+    base = {"module": "Portal", "version": "4.2", "contact": "eve@example.com"}
+    r = client.post(
+        "/api/tickets", json={**base, "description": "long text", "subject": "API subject"}
+    )
+    assert r.status_code == 201, r.json
+    r = client.post("/api/tickets", json={**base, "description": "x", "subject": "s" * 201})
+    assert r.status_code == 422 and r.json["error"]["field"] == "subject"
+    form = {**base, "description": "Form body\nmore", "subject": "Form subject", "priority": "low"}
+    assert client.post("/ask/ticket", data=form).status_code == 200
+    form = {**base, "description": "  First line of the form\nmore", "priority": "low"}
+    assert client.post("/ask/ticket", data=form).status_code == 200
+    login(client, "admin")
+    html = client.get("/staff/?sort=ref").get_data(as_text=True)
+    subjects = re.findall(
+        r'<td data-label="Subject" class="subject" title="[^"]*">([^<]*)</td>', html
+    )
+    assert subjects == ["API subject", "Form subject", "First line of the form"]
+    alert = Alert(
+        "firing", "fp", {"alertname": "DiskFull"}, {"summary": "Disk 95% full"}, NOW, None, ""
+    )
+    assert _intake(alert).subject == "Disk 95% full"
+    bare = Alert("firing", "fp", {"alertname": "DiskFull"}, {}, NOW, None, "")
+    assert _intake(bare).subject == "DiskFull"
