@@ -160,6 +160,27 @@ def test_bulk_escalate_and_status_need_a_reason_and_refuse_illegal_moves(staff_a
     )
     assert flash(r.get_data(as_text=True)) == "1 done."
     assert find_staff_view(staff_desk, pol, a, NOW).line == "L2"
+    a = file(staff_desk, pol)  # a fresh L1 ticket to assign
+    r = client.post(
+        "/staff/bulk",
+        data={"action": "assign", "assignee": "mallory", "ref": [a]},
+        follow_redirects=True,
+    )
+    assert "No staff member mallory works the queue." in r.get_data(as_text=True)
+    r = client.post(
+        "/staff/bulk",
+        data={"action": "assign", "assignee": "writer-user", "ref": [a]},
+        follow_redirects=True,
+    )
+    assert "No staff member writer-user works the queue." in r.get_data(as_text=True)
+    assert find_staff_view(staff_desk, pol, a, NOW).assignee is None
+    r = client.post(
+        "/staff/bulk",
+        data={"action": "assign", "assignee": "l2-user", "ref": [a]},
+        follow_redirects=True,
+    )
+    assert flash(r.get_data(as_text=True)) == "1 done."
+    assert find_staff_view(staff_desk, pol, a, NOW).assignee == "l2-user"
     assert "Select at least one ticket." in client.post(
         "/staff/bulk", data={"action": "assign"}, follow_redirects=True
     ).get_data(as_text=True)

@@ -23,6 +23,7 @@ from wtforms.validators import Length, Optional
 from triage.desk import lifecycle, tickets
 from triage.desk.db import Database
 from triage.desk.intake import InvalidField, TicketNotFound
+from triage.desk.users import by_name
 from triage.desk.views import ticket_line
 from triage.engine.policy import Policy
 from triage.web.staff_forms import options
@@ -127,6 +128,11 @@ def run_bulk(
         raise BulkInvalid(_("At most %(n)s tickets at once.", n=MAX_TICKETS))
     bulk, p = BULK.get(name), params(name, values, actor, policy)
     assert bulk is not None
+    who = p.get("assignee")
+    if who not in (None, actor):
+        found = by_name(db, who)
+        if found is None or not may(found.role, "queue"):
+            raise BulkInvalid(_("No staff member %(name)s works the queue.", name=who))
     result = BulkResult()
     for ref in refs:
         line = ticket_line(db, ref)
