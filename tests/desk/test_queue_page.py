@@ -231,3 +231,20 @@ def test_saved_filters_are_the_members_own(db, policy):
     assert [f.name for f in saved_filters(db, "bob")] == ["Open ones"]
     with pytest.raises(ValueError):
         save_filter(db, "ann", "   ", query, MON_9)
+
+
+def test_the_cli_refuses_a_bad_views_file_naming_the_key(tmp_path):
+    import click
+
+    from tests.conftest import ROOT
+    from triage.cli import common
+
+    bad = tmp_path / "views.yml"
+    bad.write_text("views: [{id: x, name: {en: X}, filters: {line: L9}}]", encoding="utf-8")
+    cfg = {"POLICY_FILE": str(ROOT / "policy.yml"), "VIEWS_FILE": str(bad)}
+    with pytest.raises(
+        click.ClickException, match=r"views\[0\]\.filters\.line: unknown value 'L9'"
+    ):
+        common.policy(cfg)
+    cfg["VIEWS_FILE"] = str(ROOT / "views.yml")
+    assert common.policy(cfg).lines == ("L1", "L2", "L3", "L4")
