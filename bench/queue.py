@@ -237,6 +237,7 @@ def measure(backend: str, url: str, policy: Policy) -> list[dict]:
 def run() -> dict:
     """Run the section on SQLite, then on a throwaway PostgreSQL."""
     policy = load_policy(ROOT / "policy.yml")
+    load = f"load average at start: {os.getloadavg()[0]:.2f} (2 cores shared with other work)"
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'desk.db'}"
@@ -256,5 +257,6 @@ def run() -> dict:
         "deep pages use keyset pagination (?after=<ref>): the sort value and id of the ref, so "
         "they cost what the first page does; priority and class sort by an expression",
         "the bulk action runs each ticket in its own write transaction, as one by one",
+        load,
     ]
     return {"rows": rows, "notes": notes}
