@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from triage.desk import receipts, tickets
 from triage.desk.db import Database
 from triage.desk.intake import Classified, Intake
@@ -150,47 +152,50 @@ def _intake(alert: Alert) -> Intake:
     )
 
 
-def _fired(db: Database, policy: Policy, alert: Alert, now: datetime) -> Outcome:
+def _fired(s: Session, policy: Policy, alert: Alert, now: datetime) -> Outcome:
     fp, starts = alert.fingerprint, alert.starts_at
-    if not receipts.claim_episode(db, fp, starts, alert.name, now):
-        known = receipts.episode(db, fp, starts)
+    if not receipts.claim_episode_in(s, fp, starts, alert.name, now):
+        known = receipts.episode_in(s, fp, starts)
         return Outcome(fp, alert.status, "replayed", known.ref if known else None)
-    try:
-        ref = receipts.open_ticket_of(db, fp)
-        if ref:
-            note = f"Alert {alert.name} fired again at {starts.isoformat()}.\n\n{describe(alert)}"
-            tickets.comment(db, policy, ref, ACTOR, now, note, public=False)
-            action = "updated"
-        else:
-            ref = tickets.file_ticket(db, policy, _intake(alert), classify(alert, policy), now).ref
-            action = "opened"
-    except Exception:
-        receipts.forget_episode(db, fp, starts)  # a retry of the webhook files it again
-        raise
-    receipts.set_episode(db, fp, starts, now, "firing", ref)
+    ref = receipts.open_ticket_in(s, fp)
+    if ref:
+        note = f"Alert {alert.name} fired again at {starts.isoformat()}.\n\n{describe(alert)}"
+        tickets.comment_in(s, policy, ref, ACTOR, now, note, public=False)
+        action = "updated"
+    else:
+        ref = tickets.file_in(s, policy, _intake(alert), classify(alert, policy), now).ref
+        action = "opened"
+    receipts.set_episode_in(s, fp, starts, now, "firing", ref)
     return Outcome(fp, alert.status, action, ref)
 
 
-def _resolved(db: Database, policy: Policy, alert: Alert, now: datetime) -> Outcome:
+def _resolved(s: Session, policy: Policy, alert: Alert, now: datetime) -> Outcome:
     fp, starts = alert.fingerprint, alert.starts_at
-    known = receipts.episode(db, fp, starts)
+    known = receipts.episode_in(s, fp, starts)
     if known is None:  # resolved without us having seen it fire: attach to an open ticket
-        if not receipts.claim_episode(db, fp, starts, alert.name, now):
+        if not receipts.claim_episode_in(s, fp, starts, alert.name, now):
             return Outcome(fp, alert.status, "replayed", None)
-        ref = receipts.open_ticket_of(db, fp)
+        ref = receipts.open_ticket_in(s, fp)
     else:
         ref = known.ref
-    if not receipts.set_episode(db, fp, starts, now, "resolved", ref, alert.ends_at or now):
+    if not receipts.set_episode_in(s, fp, starts, now, "resolved", ref, alert.ends_at or now):
         return Outcome(fp, alert.status, "replayed", ref)
     if ref is None:
         return Outcome(fp, alert.status, "ignored", None)
     ended = (alert.ends_at or now).isoformat()
-    tickets.comment(db, policy, ref, ACTOR, now, f"Alert {alert.name} resolved at {ended}.", False)
+    note = f"Alert {alert.name} resolved at {ended}."
+    tickets.comment_in(s, policy, ref, ACTOR, now, note, False)
     return Outcome(fp, alert.status, "resolved", ref)
 
 
 def handle_payload(data: Any, db: Database, policy: Policy, now: datetime) -> list[Outcome]:
-    """Apply a webhook body: every alert opened, updated, resolved, or recognised as a replay."""
+    """Apply a webhook body: every alert opened, updated, resolved, or recognised as a replay.
+
+    The whole body is one write transaction: claims, tickets and episodes commit together (one
+    commit for up to 500 alerts), and a failure or a crash leaves none of it, so the sender's
+    retry applies it all.
+    """
     alerts = parse_payload(data)
     handlers = {"firing": _fired, "resolved": _resolved}
-    return [handlers[a.status](db, policy, a, now) for a in alerts]
+    with db.write() as s:
+        return [handlers[a.status](s, policy, a, now) for a in alerts]

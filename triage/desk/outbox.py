@@ -104,20 +104,24 @@ def notices_for(ticket: Any, events: Iterable[Any], token: str | None = None) ->
     return out
 
 
+def row_values(ticket: Any, notice: Notice, now: datetime, key: str | None = None) -> dict:
+    """The outbox row of a notice, as column values (without the ticket's id)."""
+    return {
+        "ref": ticket.ref,
+        "kind": notice.kind,
+        "lang": ticket.lang,
+        "to_addr": ticket.contact.strip(),
+        "context": {"ref": ticket.ref, "plan": ticket.plan, **notice.context},
+        "dedup_key": key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
 def _row(ticket: Ticket, notice: Notice, now: datetime, key: str | None) -> OutboxMessage:
-    return OutboxMessage(
-        ticket=ticket,
-        ref=ticket.ref,
-        kind=notice.kind,
-        lang=ticket.lang,
-        to_addr=ticket.contact.strip(),
-        context={"ref": ticket.ref, "plan": ticket.plan, **notice.context},
-        dedup_key=key,
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    return OutboxMessage(ticket=ticket, **row_values(ticket, notice, now, key))
 
 
 def on_events(

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from triage.desk import lifecycle
 from triage.desk.channel_models import AlertEpisode, Attachment, InboundMail
@@ -192,3 +193,74 @@ def forget_episode(db: Database, fingerprint: str, starts_at: datetime) -> None:
                 AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at
             )
         )
+
+
+# The same steps inside one caller's write transaction: a whole webhook is claimed and filed
+# in one commit, so a crash leaves either all of it or none (the retry then files it all).
+
+
+def claim_episode_in(
+    s: Session, fingerprint: str, starts_at: datetime, alertname: str, now: datetime
+) -> bool:
+    """Record a new firing in the caller's transaction; False when it is already known."""
+    insert = _insert_of(s)
+    row = {"fingerprint": fingerprint, "starts_at": starts_at, "alertname": alertname[:200],
+           "status": "claimed", "created_at": now, "updated_at": now}  # fmt: skip
+    stmt = insert(AlertEpisode.__table__).values(**row)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["fingerprint", "starts_at"])
+    return s.connection().execute(stmt.returning(AlertEpisode.__table__.c.id)).first() is not None
+
+
+def episode_in(s: Session, fingerprint: str, starts_at: datetime) -> Episode | None:
+    """The episode of (fingerprint, start) as the caller's transaction sees it, or None."""
+    query = (
+        select(AlertEpisode.status, Ticket.ref)
+        .outerjoin(Ticket, Ticket.id == AlertEpisode.ticket_id)
+        .where(AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at)
+    )
+    row = s.execute(query).first()
+    return Episode(fingerprint, starts_at, row[0], row[1]) if row else None
+
+
+def open_ticket_in(s: Session, fingerprint: str) -> str | None:
+    """The ref of the active ticket an alert fingerprint opened, in the caller's transaction."""
+    query = (
+        select(Ticket.ref)
+        .join(AlertEpisode, AlertEpisode.ticket_id == Ticket.id)
+        .where(AlertEpisode.fingerprint == fingerprint)
+        .where(Ticket.status.in_(sorted(lifecycle.ACTIVE)))
+        .order_by(Ticket.id.desc())
+    )
+    return s.execute(query.limit(1)).scalar()
+
+
+def set_episode_in(
+    s: Session,
+    fingerprint: str,
+    starts_at: datetime,
+    now: datetime,
+    status: str,
+    ref: str | None = None,
+    ends_at: datetime | None = None,
+) -> bool:
+    """Update an episode in the caller's transaction; False if it already had that status."""
+    values: dict = {"status": status, "updated_at": now}
+    if ends_at is not None:
+        values["ends_at"] = ends_at
+    if ref is not None:
+        values["ticket_id"] = select(Ticket.id).where(Ticket.ref == ref).scalar_subquery()
+    stmt = (
+        update(AlertEpisode.__table__)
+        .where(AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at)
+        .where(AlertEpisode.status != status)
+        .values(**values)
+    )
+    return s.connection().execute(stmt).rowcount == 1
+
+
+def _insert_of(s: Session):
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

@@ -8,44 +8,50 @@ counter row bumped inside the ticket's own transaction, so they are unique and g
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from triage.desk import lifecycle, messages, outbox
+from triage.desk.channel_models import OutboxMessage
 from triage.desk.db import Database
 from triage.desk.intake import Classified, Filed, Intake, InvalidField, TicketNotFound, validate
 from triage.desk.lifecycle import TicketState
 from triage.desk.models import Event, RefCounter, Ticket
+from triage.desk.sla import due_at
 from triage.desk.tokens import hash_token, new_token
 from triage.desk.views import TicketView, clocks, pauses_of, sla_flag, staff_view
 from triage.engine.policy import Policy
 
 
-def _dialect_insert(session: Session):
-    """The INSERT construct of the session's dialect (both have ON CONFLICT DO NOTHING)."""
-    if session.get_bind().dialect.name == "postgresql":
+@cache
+def _bump_statement(dialect: str):
+    """``INSERT .. ON CONFLICT DO UPDATE value = value + n RETURNING value``: one round trip
+    that creates the prefix's row or bumps it, row-locked until the transaction ends."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert
+    table = RefCounter.__table__
+    stmt = insert(table).values(prefix=bindparam("prefix"), value=bindparam("n"))
+    bump = {"value": table.c.value + stmt.excluded.value}
+    return stmt.on_conflict_do_update(index_elements=["prefix"], set_=bump).returning(table.c.value)
+
+
+def next_ref_block(session: Session, prefix: str, n: int) -> int:
+    """Take ``n`` consecutive numbers of the prefix's counter (caller's transaction); the first."""
+    stmt = _bump_statement(session.get_bind().dialect.name)
+    return session.execute(stmt, {"prefix": prefix, "n": n}).scalar_one() - n + 1
 
 
 def next_ref(session: Session, prefix: str) -> str:
     """Bump the prefix's counter inside the caller's transaction and format the ref."""
-    if session.get(RefCounter, prefix) is None:  # first ticket of this prefix: create the row
-        insert = _dialect_insert(session)(RefCounter).values(prefix=prefix, value=0)
-        session.execute(insert.on_conflict_do_nothing(index_elements=["prefix"]))
-    bump = (
-        update(RefCounter)
-        .where(RefCounter.prefix == prefix)
-        .values(value=RefCounter.value + 1)
-        .returning(RefCounter.value)
-        .execution_options(synchronize_session=False)
-    )
-    return f"{prefix}-{session.execute(bump).scalar_one():06d}"
+    return f"{prefix}-{next_ref_block(session, prefix, 1):06d}"
 
 
 def _refresh_dues(ticket: Ticket, policy: Policy, now: datetime) -> None:
@@ -68,57 +74,146 @@ def file_ticket(
     db: Database, policy: Policy, intake: Intake, decided: Classified, now: datetime
 ) -> Filed:
     """File a new ticket from an intake and the engine's decision; return its ref and token."""
+    draft = _draft(policy, intake, decided, now)  # validated and computed before the lock
+    return db.grouped("file_ticket", _insert_many).run(draft)  # concurrent filings share a commit
+
+
+def file_in(
+    session: Session, policy: Policy, intake: Intake, decided: Classified, now: datetime
+) -> Filed:
+    """File a new ticket inside the caller's write transaction (a batch of alerts, a claimed
+    mail filed with its claim); nothing is visible until the caller commits."""
+    return _insert_many(session, [_draft(policy, intake, decided, now)])[0]
+
+
+@dataclass
+class _Draft:
+    """A ticket about to be filed: its row, its events, the token and the emails it owes.
+
+    Built before the write transaction (validation, SLA due times, texts), so the lock is held
+    only for the inserts; duck-types as a ticket for ``outbox.notices_for``.
+    """
+
+    row: dict[str, Any]
+    events: list[SimpleNamespace]
+    token: str
+    prefix: str
+    missing: tuple[str, ...]
+
+    def __getattr__(self, name: str) -> Any:  # ticket attributes the outbox reads
+        try:
+            return self.__dict__["row"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def request_class(self) -> str:
+        return self.row["customer_class"] or self.row["predicted_class"]
+
+    @property
+    def priority(self) -> str:
+        return self.row["customer_priority"] or self.row["predicted_priority"]
+
+
+def _draft(policy: Policy, intake: Intake, decided: Classified, now: datetime) -> _Draft:
     validate(intake, policy)
     values = {k: getattr(intake, k) for k in ("module", "version", "description", "contact")}
     missing = lifecycle.missing_intake(values, policy.required_intake)
     status = lifecycle.initial_status(missing)
     token = new_token()
-    with db.write() as s:
-        t = _new_ticket(policy, intake, decided, status, now)
-        t.ref, t.token_hash = next_ref(s, policy.ref_prefix), hash_token(token)
-        _file_events(t, now, intake, decided, missing)
-        _refresh_dues(t, policy, now)
-        s.add(t)
-        outbox.on_events(s, t, t.events, now, token)  # the confirmation, sent by a mail worker
-    return Filed(t.ref, token, status, t.request_class, t.priority, t.line, t.reaction_due, missing)
+    row = _new_ticket(policy, intake, decided, status, now)
+    row["token_hash"] = hash_token(token)
+    draft = _Draft(row, _file_events(now, intake, decided, missing), token, policy.ref_prefix,
+                   missing)  # fmt: skip
+    target = policy.target(draft.priority, row["plan"])
+    # a new ticket has no pause behind it and no reaction yet: its clocks start now
+    row["reaction_due"] = due_at(now, target.reaction, policy.calendar)
+    row["resolution_due"] = due_at(now, target.resolution, policy.calendar)
+    row["due_at"] = row["reaction_due"]
+    return draft
+
+
+def _insert_many(s: Session, drafts: list[_Draft]) -> list[Filed]:
+    """Insert drafts: one counter bump per prefix and one statement per table, for all of them."""
+    conn = s.connection()
+    for prefix in dict.fromkeys(d.prefix for d in drafts):
+        mine = [d for d in drafts if d.prefix == prefix]
+        first = next_ref_block(s, prefix, len(mine))
+        for i, d in enumerate(mine):
+            d.row["ref"] = f"{prefix}-{first + i:06d}"
+    ids = conn.execute(_INSERT_TICKET, [d.row for d in drafts]).scalars().all()
+    events, mails = [], []
+    for d, tid in zip(drafts, ids, strict=True):
+        events += [{**vars(e), "ticket_id": tid} for e in d.events]
+        if outbox.is_address(d.row["contact"]):  # the confirmation, sent by a mail worker
+            notices = outbox.notices_for(d, d.events, d.token)
+            mails += [{**outbox.row_values(d, n, d.row["created_at"]), "ticket_id": tid}
+                      for n in notices]  # fmt: skip
+    conn.execute(_INSERT_EVENT, events)
+    if mails:
+        conn.execute(_INSERT_OUTBOX, mails)
+    return [_filed(d) for d in drafts]
+
+
+def _filed(d: _Draft) -> Filed:
+    r = d.row
+    return Filed(r["ref"], d.token, r["status"], d.request_class, d.priority, r["line"],
+                 r["reaction_due"], d.missing)  # fmt: skip
+
+
+_TICKETS = Ticket.__table__
+_INSERT_TICKET = _TICKETS.insert().returning(_TICKETS.c.id, sort_by_parameter_order=True)
+_INSERT_EVENT = Event.__table__.insert()
+_INSERT_OUTBOX = OutboxMessage.__table__.insert()
 
 
 def _new_ticket(
     policy: Policy, intake: Intake, decided: Classified, status: str, now: datetime
-) -> Ticket:
-    """The ticket row of an intake, without ref and token (a customer's class picks the line)."""
+) -> dict[str, Any]:
+    """The ticket row of an intake, without ref, token and due times (a customer's class picks
+    the line)."""
     klass = intake.customer_class or decided.request_class
-    return Ticket(
+    return {
         **{k: getattr(intake, k) for k in ("contact", "channel", "module", "version")},
         **{k: getattr(intake, k) for k in ("description", "steps", "lang")},
-        predicted_class=decided.request_class,
-        predicted_priority=decided.priority,
-        confidence=decided.confidence,
-        customer_class=intake.customer_class,
-        customer_priority=intake.customer_priority,
-        plan=intake.plan or policy.default_plan,
-        line=policy.request_class(klass).line if intake.customer_class else decided.line,
-        status=status,
-        reported_at=now,
-        created_at=now,
-        updated_at=now,
-        events=[],
-    )
+        "predicted_class": decided.request_class,
+        "predicted_priority": decided.priority,
+        "confidence": decided.confidence,
+        "customer_class": intake.customer_class,
+        "customer_priority": intake.customer_priority,
+        "staff_class": None,
+        "staff_priority": None,
+        "assignee": None,
+        "plan": intake.plan or policy.default_plan,
+        "line": policy.request_class(klass).line if intake.customer_class else decided.line,
+        "status": status,
+        "reported_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "first_reaction_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+        "sla_flag": "",
+    }
 
 
-def _file_events(t: Ticket, now: datetime, intake: Intake, d: Classified, missing) -> None:
+def _event(now: datetime, actor: str, kind: str, message: str, data: dict, public: bool,
+           reason: str | None = None) -> SimpleNamespace:  # fmt: skip
+    return SimpleNamespace(at=now, actor=actor, kind=kind, message=message, reason=reason,
+                           data=data, public=public)  # fmt: skip
+
+
+def _file_events(now: datetime, intake: Intake, d: Classified, missing) -> list[SimpleNamespace]:
     data = {"from": None, "to": "new", "channel": intake.channel}
-    text = messages.received(intake.lang)
-    _log(t, now, "customer", "created", message=text, data=data, public=True)
+    out = [_event(now, "customer", "created", messages.received(intake.lang), data, True)]
     engine = {"class": d.request_class, "priority": d.priority, "line": d.line}
     engine.update(confidence=d.confidence, suggestions=list(d.suggestions), **intake.extra)
-    _log(t, now, "engine", "triaged", message="Classified by the engine.", data=engine)
+    out.append(_event(now, "engine", "triaged", "Classified by the engine.", engine, False))
     if missing:
         msg = lifecycle.intake_request(missing, intake.lang)
         data = {"from": "new", "to": "waiting_customer", "missing": list(missing)}
-        _log(
-            t, now, "system", "status", message=msg, reason="missing intake", data=data, public=True
-        )
+        out.append(_event(now, "system", "status", msg, data, True, reason="missing intake"))
+    return out
 
 
 def _change(
@@ -126,16 +221,23 @@ def _change(
 ) -> TicketView:
     """Lock the ticket, let ``fn`` change it and log, refresh its due times, commit."""
     with db.write() as s:
-        query = select(Ticket).where(Ticket.ref == ref).with_for_update()
-        ticket = s.execute(query).scalar_one_or_none()
-        if ticket is None:
-            raise TicketNotFound(ref)
-        seen = len(ticket.events)
-        fn(ticket)
-        _refresh_dues(ticket, policy, now)
-        outbox.on_events(s, ticket, ticket.events[seen:], now)  # emails these events owe
-        s.flush()
-        return staff_view(ticket, policy, now)
+        return _change_in(s, policy, ref, now, fn)
+
+
+def _change_in(
+    s: Session, policy: Policy, ref: str, now: datetime, fn: Callable[[Ticket], None]
+) -> TicketView:
+    """``_change`` inside the caller's write transaction."""
+    query = select(Ticket).where(Ticket.ref == ref).with_for_update()
+    ticket = s.execute(query).scalar_one_or_none()
+    if ticket is None:
+        raise TicketNotFound(ref)
+    seen = len(ticket.events)
+    fn(ticket)
+    _refresh_dues(ticket, policy, now)
+    outbox.on_events(s, ticket, ticket.events[seen:], now)  # emails these events owe
+    s.flush()
+    return staff_view(ticket, policy, now)
 
 
 def _state(t: Ticket) -> TicketState:
@@ -236,6 +338,14 @@ def comment(
     db: Database, policy: Policy, ref: str, actor: str, now: datetime, message: str, public: bool
 ) -> TicketView:
     """Add a note (internal) or a reply to the customer (public)."""
+    with db.write() as s:
+        return comment_in(s, policy, ref, actor, now, message, public)
+
+
+def comment_in(
+    s: Session, policy: Policy, ref: str, actor: str, now: datetime, message: str, public: bool
+) -> TicketView:
+    """``comment`` inside the caller's write transaction."""
     if not message.strip():
         raise InvalidField("message", "must not be empty")
 
@@ -244,7 +354,7 @@ def comment(
             raise lifecycle.IllegalTransition(t.status, "comment", f"ticket is {t.status}")
         _log(t, now, actor, "comment", message=message.strip(), public=public)
 
-    return _change(db, policy, ref, now, fn)
+    return _change_in(s, policy, ref, now, fn)
 
 
 def assign(
