@@ -152,40 +152,92 @@ def _intake(alert: Alert) -> Intake:
     )
 
 
-def _fired(s: Session, policy: Policy, alert: Alert, now: datetime) -> Outcome:
-    fp, starts = alert.fingerprint, alert.starts_at
-    if not receipts.claim_episode_in(s, fp, starts, alert.name, now):
-        known = receipts.episode_in(s, fp, starts)
-        return Outcome(fp, alert.status, "replayed", known.ref if known else None)
-    ref = receipts.open_ticket_in(s, fp)
-    if ref:
+class _Batch:
+    """One webhook in one write transaction; new tickets are filed together.
+
+    Alerts are applied in order; a firing that opens a ticket only prepares it, and the
+    prepared tickets are inserted in one go (one statement per table) before anything needs
+    them to exist (a later alert commenting on one) and at the end, with their episodes.
+    A storm (all firing, each episode once) is claimed up front in two statements.
+    """
+
+    def __init__(self, s: Session, policy: Policy, now: datetime):
+        self.s, self.policy, self.now = s, policy, now
+        self.outcomes: list[Outcome | None] = []
+        self.pending: list[tuple[int, Alert, Any]] = []  # (outcome index, alert, draft)
+        self.claimed: set[tuple[str, datetime]] | None = None  # claims made up front
+        self.known: dict[str, str] = {}  # fingerprint -> active ticket at the batch's start
+        self.opened: dict[str, str] = {}  # fingerprint -> ticket this batch opened
+
+    def claim_all(self, alerts: list[Alert]) -> None:
+        """Claim every alert's episode and find the fingerprints' open tickets, at once."""
+        firings = [(a.fingerprint, a.starts_at, a.name) for a in alerts]
+        self.claimed = receipts.claim_episodes_in(self.s, firings, self.now)
+        self.known = receipts.open_tickets_in(self.s, [a.fingerprint for a in alerts])
+
+    def claim(self, alert: Alert) -> bool:
+        key = (alert.fingerprint, alert.starts_at)
+        if self.claimed is not None:
+            return key in self.claimed
+        return receipts.claim_episode_in(self.s, *key, alert.name, self.now)
+
+    def flush(self) -> None:
+        """File the prepared tickets and link their episodes."""
+        if not self.pending:
+            return
+        filed = tickets.file_drafts(self.s, [d for _, _, d in self.pending])
+        links = []
+        for (i, a, _), f in zip(self.pending, filed, strict=True):
+            self.outcomes[i] = Outcome(a.fingerprint, a.status, "opened", f.ref)
+            self.opened[a.fingerprint] = f.ref
+            links.append((a.fingerprint, a.starts_at, f.ref))
+        receipts.set_episodes_in(self.s, links, self.now, "firing")
+        self.pending = []
+
+    def open_ref(self, fingerprint: str) -> str | None:
+        if any(a.fingerprint == fingerprint for _, a, _ in self.pending):
+            self.flush()  # the ticket this alert re-fires must exist first
+        if self.claimed is None:
+            return receipts.open_ticket_in(self.s, fingerprint)
+        return self.opened.get(fingerprint) or self.known.get(fingerprint)
+
+    def fired(self, alert: Alert) -> None:
+        s, fp, starts, now = self.s, alert.fingerprint, alert.starts_at, self.now
+        if not self.claim(alert):
+            known = receipts.episode_in(s, fp, starts)
+            self.outcomes.append(Outcome(fp, alert.status, "replayed", known and known.ref))
+            return
+        ref = self.open_ref(fp)
+        if ref is None:
+            draft = tickets.prepare(self.policy, _intake(alert), classify(alert, self.policy), now)
+            self.pending.append((len(self.outcomes), alert, draft))
+            self.outcomes.append(None)  # filled by flush
+            return
         note = f"Alert {alert.name} fired again at {starts.isoformat()}.\n\n{describe(alert)}"
-        tickets.comment_in(s, policy, ref, ACTOR, now, note, public=False)
-        action = "updated"
-    else:
-        ref = tickets.file_in(s, policy, _intake(alert), classify(alert, policy), now).ref
-        action = "opened"
-    receipts.set_episode_in(s, fp, starts, now, "firing", ref)
-    return Outcome(fp, alert.status, action, ref)
+        tickets.comment_in(s, self.policy, ref, ACTOR, now, note, public=False)
+        receipts.set_episode_in(s, fp, starts, now, "firing", ref)
+        self.outcomes.append(Outcome(fp, alert.status, "updated", ref))
 
+    def resolved(self, alert: Alert) -> None:
+        self.flush()
+        self.outcomes.append(self._resolved(alert))
 
-def _resolved(s: Session, policy: Policy, alert: Alert, now: datetime) -> Outcome:
-    fp, starts = alert.fingerprint, alert.starts_at
-    known = receipts.episode_in(s, fp, starts)
-    if known is None:  # resolved without us having seen it fire: attach to an open ticket
-        if not receipts.claim_episode_in(s, fp, starts, alert.name, now):
-            return Outcome(fp, alert.status, "replayed", None)
-        ref = receipts.open_ticket_in(s, fp)
-    else:
-        ref = known.ref
-    if not receipts.set_episode_in(s, fp, starts, now, "resolved", ref, alert.ends_at or now):
-        return Outcome(fp, alert.status, "replayed", ref)
-    if ref is None:
-        return Outcome(fp, alert.status, "ignored", None)
-    ended = (alert.ends_at or now).isoformat()
-    note = f"Alert {alert.name} resolved at {ended}."
-    tickets.comment_in(s, policy, ref, ACTOR, now, note, False)
-    return Outcome(fp, alert.status, "resolved", ref)
+    def _resolved(self, alert: Alert) -> Outcome:
+        s, fp, starts, now = self.s, alert.fingerprint, alert.starts_at, self.now
+        known = receipts.episode_in(s, fp, starts)
+        if known is None:  # resolved without us having seen it fire: attach to an open ticket
+            if not receipts.claim_episode_in(s, fp, starts, alert.name, now):
+                return Outcome(fp, alert.status, "replayed", None)
+            ref = receipts.open_ticket_in(s, fp)
+        else:
+            ref = known.ref
+        if not receipts.set_episode_in(s, fp, starts, now, "resolved", ref, alert.ends_at or now):
+            return Outcome(fp, alert.status, "replayed", ref)
+        if ref is None:
+            return Outcome(fp, alert.status, "ignored", None)
+        note = f"Alert {alert.name} resolved at {(alert.ends_at or now).isoformat()}."
+        tickets.comment_in(s, self.policy, ref, ACTOR, now, note, False)
+        return Outcome(fp, alert.status, "resolved", ref)
 
 
 def handle_payload(data: Any, db: Database, policy: Policy, now: datetime) -> list[Outcome]:
@@ -196,6 +248,12 @@ def handle_payload(data: Any, db: Database, policy: Policy, now: datetime) -> li
     retry applies it all.
     """
     alerts = parse_payload(data)
-    handlers = {"firing": _fired, "resolved": _resolved}
     with db.write() as s:
-        return [handlers[a.status](s, policy, a, now) for a in alerts]
+        batch = _Batch(s, policy, now)
+        keys = {(a.fingerprint, a.starts_at) for a in alerts}
+        if len(keys) == len(alerts) and all(a.status == "firing" for a in alerts):
+            batch.claim_all(alerts)
+        for a in alerts:
+            batch.fired(a) if a.status == "firing" else batch.resolved(a)
+        batch.flush()
+    return [o for o in batch.outcomes if o is not None]

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -199,39 +200,68 @@ def forget_episode(db: Database, fingerprint: str, starts_at: datetime) -> None:
 # in one commit, so a crash leaves either all of it or none (the retry then files it all).
 
 
+_EP = AlertEpisode.__table__
+_SAME_EPISODE = (_EP.c.fingerprint == bindparam("fp"), _EP.c.starts_at == bindparam("starts"))
+_EPISODE_IN = (
+    select(_EP.c.status, Ticket.ref)
+    .outerjoin(Ticket, Ticket.id == _EP.c.ticket_id)
+    .where(*_SAME_EPISODE)
+)
+_OPEN_TICKET_IN = (
+    select(Ticket.ref)
+    .join(_EP, _EP.c.ticket_id == Ticket.id)
+    .where(_EP.c.fingerprint == bindparam("fp"))
+    .where(Ticket.status.in_(sorted(lifecycle.ACTIVE)))
+    .order_by(Ticket.id.desc())
+    .limit(1)
+)
+
+
+@cache
+def _claim_statement(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    cols = ("fingerprint", "starts_at", "alertname", "status", "created_at", "updated_at")
+    stmt = insert(_EP).values({c: bindparam(c) for c in cols})
+    return stmt.on_conflict_do_nothing(index_elements=["fingerprint", "starts_at"]).returning(
+        _EP.c.fingerprint, _EP.c.starts_at
+    )
+
+
+@cache
+def _set_statement(with_end: bool, with_ref: bool):
+    values = {"status": bindparam("status"), "updated_at": bindparam("now")}
+    if with_end:
+        values["ends_at"] = bindparam("ends")
+    if with_ref:
+        values["ticket_id"] = (
+            select(Ticket.id).where(Ticket.ref == bindparam("ref")).scalar_subquery()
+        )
+    stmt = update(_EP).where(*_SAME_EPISODE).where(_EP.c.status != bindparam("status"))
+    return stmt.values(values)
+
+
 def claim_episode_in(
     s: Session, fingerprint: str, starts_at: datetime, alertname: str, now: datetime
 ) -> bool:
     """Record a new firing in the caller's transaction; False when it is already known."""
-    insert = _insert_of(s)
     row = {"fingerprint": fingerprint, "starts_at": starts_at, "alertname": alertname[:200],
            "status": "claimed", "created_at": now, "updated_at": now}  # fmt: skip
-    stmt = insert(AlertEpisode.__table__).values(**row)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["fingerprint", "starts_at"])
-    return s.connection().execute(stmt.returning(AlertEpisode.__table__.c.id)).first() is not None
+    stmt = _claim_statement(s.get_bind().dialect.name)
+    return s.connection().execute(stmt, row).first() is not None
 
 
 def episode_in(s: Session, fingerprint: str, starts_at: datetime) -> Episode | None:
     """The episode of (fingerprint, start) as the caller's transaction sees it, or None."""
-    query = (
-        select(AlertEpisode.status, Ticket.ref)
-        .outerjoin(Ticket, Ticket.id == AlertEpisode.ticket_id)
-        .where(AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at)
-    )
-    row = s.execute(query).first()
+    row = s.connection().execute(_EPISODE_IN, {"fp": fingerprint, "starts": starts_at}).first()
     return Episode(fingerprint, starts_at, row[0], row[1]) if row else None
 
 
 def open_ticket_in(s: Session, fingerprint: str) -> str | None:
     """The ref of the active ticket an alert fingerprint opened, in the caller's transaction."""
-    query = (
-        select(Ticket.ref)
-        .join(AlertEpisode, AlertEpisode.ticket_id == Ticket.id)
-        .where(AlertEpisode.fingerprint == fingerprint)
-        .where(Ticket.status.in_(sorted(lifecycle.ACTIVE)))
-        .order_by(Ticket.id.desc())
-    )
-    return s.execute(query.limit(1)).scalar()
+    return s.connection().execute(_OPEN_TICKET_IN, {"fp": fingerprint}).scalar()
 
 
 def set_episode_in(
@@ -244,23 +274,41 @@ def set_episode_in(
     ends_at: datetime | None = None,
 ) -> bool:
     """Update an episode in the caller's transaction; False if it already had that status."""
-    values: dict = {"status": status, "updated_at": now}
-    if ends_at is not None:
-        values["ends_at"] = ends_at
-    if ref is not None:
-        values["ticket_id"] = select(Ticket.id).where(Ticket.ref == ref).scalar_subquery()
-    stmt = (
-        update(AlertEpisode.__table__)
-        .where(AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at)
-        .where(AlertEpisode.status != status)
-        .values(**values)
+    stmt = _set_statement(ends_at is not None, ref is not None)
+    params = {"fp": fingerprint, "starts": starts_at, "status": status, "now": now,
+              "ends": ends_at, "ref": ref}  # fmt: skip
+    return s.connection().execute(stmt, params).rowcount == 1
+
+
+def set_episodes_in(
+    s: Session, episodes: list[tuple[str, datetime, str]], now: datetime, status: str
+) -> None:
+    """Set the status and ticket of many episodes (fingerprint, start, ref) in one statement."""
+    params = [{"fp": fp, "starts": starts, "status": status, "now": now, "ref": ref}
+              for fp, starts, ref in episodes]  # fmt: skip
+    if params:
+        s.connection().execute(_set_statement(False, True), params)
+
+
+def claim_episodes_in(
+    s: Session, firings: list[tuple[str, datetime, str]], now: datetime
+) -> set[tuple[str, datetime]]:
+    """Claim many new firings (fingerprint, start, name) at once; the keys that were new."""
+    rows = [{"fingerprint": fp, "starts_at": starts, "alertname": name[:200], "status": "claimed",
+             "created_at": now, "updated_at": now} for fp, starts, name in firings]  # fmt: skip
+    if not rows:
+        return set()
+    stmt = _claim_statement(s.get_bind().dialect.name)
+    return {(fp, starts) for fp, starts in s.connection().execute(stmt, rows)}
+
+
+def open_tickets_in(s: Session, fingerprints: list[str]) -> dict[str, str]:
+    """The active ticket (newest) each of these fingerprints opened, in one query."""
+    query = (
+        select(_EP.c.fingerprint, Ticket.ref)
+        .join(Ticket, _EP.c.ticket_id == Ticket.id)
+        .where(_EP.c.fingerprint.in_(sorted(set(fingerprints))))
+        .where(Ticket.status.in_(sorted(lifecycle.ACTIVE)))
+        .order_by(Ticket.id)
     )
-    return s.connection().execute(stmt).rowcount == 1
-
-
-def _insert_of(s: Session):
-    if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return dict(s.connection().execute(query).all()) if fingerprints else {}

@@ -81,9 +81,20 @@ def file_ticket(
 def file_in(
     session: Session, policy: Policy, intake: Intake, decided: Classified, now: datetime
 ) -> Filed:
-    """File a new ticket inside the caller's write transaction (a batch of alerts, a claimed
-    mail filed with its claim); nothing is visible until the caller commits."""
+    """File a new ticket inside the caller's write transaction (a claimed mail filed with its
+    claim); nothing is visible until the caller commits."""
     return _insert_many(session, [_draft(policy, intake, decided, now)])[0]
+
+
+def prepare(policy: Policy, intake: Intake, decided: Classified, now: datetime) -> _Draft:
+    """A validated ticket ready to be filed by ``file_drafts`` (InvalidField if it cannot)."""
+    return _draft(policy, intake, decided, now)
+
+
+def file_drafts(session: Session, drafts: list[_Draft]) -> list[Filed]:
+    """File prepared tickets in the caller's write transaction, in order (consecutive refs),
+    with one statement per table for all of them (a batch of alerts)."""
+    return _insert_many(session, drafts) if drafts else []
 
 
 @dataclass
@@ -141,9 +152,10 @@ def _insert_many(s: Session, drafts: list[_Draft]) -> list[Filed]:
         first = next_ref_block(s, prefix, len(mine))
         for i, d in enumerate(mine):
             d.row["ref"] = f"{prefix}-{first + i:06d}"
-    ids = conn.execute(_INSERT_TICKET, [d.row for d in drafts]).scalars().all()
+    ids = dict((ref, tid) for tid, ref in conn.execute(_INSERT_TICKET, [d.row for d in drafts]))
     events, mails = [], []
-    for d, tid in zip(drafts, ids, strict=True):
+    for d in drafts:
+        tid = ids[d.row["ref"]]
         events += [{**vars(e), "ticket_id": tid} for e in d.events]
         if outbox.is_address(d.row["contact"]):  # the confirmation, sent by a mail worker
             notices = outbox.notices_for(d, d.events, d.token)
@@ -162,7 +174,8 @@ def _filed(d: _Draft) -> Filed:
 
 
 _TICKETS = Ticket.__table__
-_INSERT_TICKET = _TICKETS.insert().returning(_TICKETS.c.id, sort_by_parameter_order=True)
+# (id, ref) pairs, in any order: asking for parameter order makes SQLite insert row by row
+_INSERT_TICKET = _TICKETS.insert().returning(_TICKETS.c.id, _TICKETS.c.ref)
 _INSERT_EVENT = Event.__table__.insert()
 _INSERT_OUTBOX = OutboxMessage.__table__.insert()
 
