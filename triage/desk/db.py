@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 BUSY_TIMEOUT_MS = 5000
+MIGRATION_LOCK = 0x46524F4E  # PostgreSQL advisory lock key held while migrating ("FRON")
 
 
 def _sqlite_hooks(engine: Engine) -> None:
@@ -206,6 +207,8 @@ def upgrade(url: str, revision: str = "head") -> str | None:
     engine = make_engine(url)
     try:
         with engine.connect().execution_options(write=True) as conn:
+            if conn.dialect.name == "postgresql":  # app nodes starting together: one at a time
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
