@@ -16,6 +16,7 @@ from triage.desk.channel_models import AlertEpisode, OutboxMessage
 from triage.desk.db import GroupCommit
 from triage.desk.intake import Classified, Intake, InvalidField
 from triage.desk.models import Event, Ticket
+from triage.desk.tokens import keyring_of
 
 MON_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 DECIDED = Classified("access", "medium", "L1", 0.9, ({"id": "a", "title": "A", "url": "/a/"},))
@@ -73,9 +74,9 @@ def test_the_fast_path_stores_what_the_orm_path_did(db, policy):
         assert [(m.kind, m.ticket_id, m.to_addr) for m in mails] == [
             ("confirmation", t.id, "u0@example.com")
         ]
-        assert mails[0].context["token"] == filed.token and mails[0].context["missing"] == [
-            "version"
-        ]
+        opened, ok = outbox.open_context(mails[0].context, keyring_of(db))
+        assert ok and opened["token"] == filed.token and opened["missing"] == ["version"]
+        assert filed.token not in str(mails[0].context)  # sealed at rest
     # the ORM writers still see and change it
     view = tickets.transition(db, policy, filed.ref, "open", "customer", MON_9, message="back")
     assert view.status == "open" and len(view.events) == 4
@@ -219,5 +220,11 @@ def test_outbox_rows_are_the_same_either_way(db, policy):
         t = s.execute(select(Ticket).where(Ticket.ref == filed.ref)).scalar_one()
         stored = s.execute(select(OutboxMessage)).scalar_one()
         notice = outbox.notices_for(t, t.events, filed.token)[0]
-        expected = outbox.row_values(t, notice, MON_9)
-    assert {k: getattr(stored, k) for k in expected} == expected
+        ring = keyring_of(db)
+        expected = outbox.row_values(t, notice, MON_9, None, ring)
+    got = {k: getattr(stored, k) for k in expected}
+    assert got.pop("context") != expected["context"]  # sealed anew each time, so compare opened
+    assert got == {k: v for k, v in expected.items() if k != "context"}
+    assert outbox.open_context(stored.context, ring) == outbox.open_context(
+        expected["context"], ring
+    )

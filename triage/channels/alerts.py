@@ -4,6 +4,12 @@ A firing alert opens a ticket (channel ``alert``) or, when a ticket it opened is
 adds an event to that one; class and priority come from its ``class`` and ``severity`` labels
 through the policy's ``alerts:`` rules. A resolved alert adds an event. Each firing is an
 episode keyed by (fingerprint, startsAt), so a replayed webhook changes nothing.
+
+The same alert is the same fingerprint: while the ticket one of its firings opened is active,
+every firing goes to that ticket (the fingerprint's row in ``alert_fingerprints`` is unique and
+locked while filing, so firings arriving together open one ticket). Each alert's episode and
+its ticket are written in one transaction: a webhook cut short by a crash is filed by the
+Alertmanager's retry, each alert exactly once.
 """
 
 from __future__ import annotations
@@ -15,11 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from triage.desk import receipts, tickets
 from triage.desk.db import Database
 from triage.desk.intake import Classified, Intake
+from triage.desk.unit import Joined, one_transaction
 from triage.engine.policy import Policy
 
 ACTOR = "alertmanager"
@@ -152,108 +157,112 @@ def _intake(alert: Alert) -> Intake:
     )
 
 
-class _Batch:
-    """One webhook in one write transaction; new tickets are filed together.
-
-    Alerts are applied in order; a firing that opens a ticket only prepares it, and the
-    prepared tickets are inserted in one go (one statement per table) before anything needs
-    them to exist (a later alert commenting on one) and at the end, with their episodes.
-    A storm (all firing, each episode once) is claimed up front in two statements.
-    """
-
-    def __init__(self, s: Session, policy: Policy, now: datetime):
-        self.s, self.policy, self.now = s, policy, now
-        self.outcomes: list[Outcome | None] = []
-        self.pending: list[tuple[int, Alert, Any]] = []  # (outcome index, alert, draft)
-        self.claimed: set[tuple[str, datetime]] | None = None  # claims made up front
-        self.known: dict[str, str] = {}  # fingerprint -> active ticket at the batch's start
-        self.opened: dict[str, str] = {}  # fingerprint -> ticket this batch opened
-
-    def claim_all(self, alerts: list[Alert]) -> None:
-        """Claim every alert's episode and find the fingerprints' open tickets, at once."""
-        firings = [(a.fingerprint, a.starts_at, a.name) for a in alerts]
-        self.claimed = receipts.claim_episodes_in(self.s, firings, self.now)
-        self.known = receipts.open_tickets_in(self.s, [a.fingerprint for a in alerts])
-
-    def claim(self, alert: Alert) -> bool:
-        key = (alert.fingerprint, alert.starts_at)
-        if self.claimed is not None:
-            return key in self.claimed
-        return receipts.claim_episode_in(self.s, *key, alert.name, self.now)
-
-    def flush(self) -> None:
-        """File the prepared tickets and link their episodes."""
-        if not self.pending:
-            return
-        filed = tickets.file_drafts(self.s, [d for _, _, d in self.pending])
-        links = []
-        for (i, a, _), f in zip(self.pending, filed, strict=True):
-            self.outcomes[i] = Outcome(a.fingerprint, a.status, "opened", f.ref)
-            self.opened[a.fingerprint] = f.ref
-            links.append((a.fingerprint, a.starts_at, f.ref))
-        receipts.set_episodes_in(self.s, links, self.now, "firing")
-        self.pending = []
-
-    def open_ref(self, fingerprint: str) -> str | None:
-        if any(a.fingerprint == fingerprint for _, a, _ in self.pending):
-            self.flush()  # the ticket this alert re-fires must exist first
-        if self.claimed is None:
-            return receipts.open_ticket_in(self.s, fingerprint)
-        return self.opened.get(fingerprint) or self.known.get(fingerprint)
-
-    def fired(self, alert: Alert) -> None:
-        s, fp, starts, now = self.s, alert.fingerprint, alert.starts_at, self.now
-        if not self.claim(alert):
-            known = receipts.episode_in(s, fp, starts)
-            self.outcomes.append(Outcome(fp, alert.status, "replayed", known and known.ref))
-            return
-        ref = self.open_ref(fp)
-        if ref is None:
-            draft = tickets.prepare(self.policy, _intake(alert), classify(alert, self.policy), now)
-            self.pending.append((len(self.outcomes), alert, draft))
-            self.outcomes.append(None)  # filled by flush
-            return
+def _fired(unit: Joined, policy: Policy, alert: Alert, now: datetime) -> Outcome:
+    s, fp, starts = unit.session, alert.fingerprint, alert.starts_at
+    episode = receipts.take_episode(s, fp, starts, alert.name, now, "firing")
+    if episode is None:
+        return _replayed(unit, alert)
+    mark = receipts.lock_fingerprint(s, fp, now)  # one active ticket per fingerprint
+    active = receipts.active_ticket(s, mark)
+    if active:
+        ticket_id, ref = active
         note = f"Alert {alert.name} fired again at {starts.isoformat()}.\n\n{describe(alert)}"
-        tickets.comment_in(s, self.policy, ref, ACTOR, now, note, public=False)
-        receipts.set_episode_in(s, fp, starts, now, "firing", ref)
-        self.outcomes.append(Outcome(fp, alert.status, "updated", ref))
+        tickets.comment(unit, policy, ref, ACTOR, now, note, public=False)
+        action = "updated"
+    else:
+        ref = tickets.file_ticket(unit, policy, _intake(alert), classify(alert, policy), now).ref
+        ticket_id, action = receipts.ticket_id_of(s, ref), "opened"
+        mark.ticket_id, mark.updated_at = ticket_id, now
+    episode.status, episode.ticket_id, episode.updated_at = "firing", ticket_id, now
+    return Outcome(fp, alert.status, action, ref)
 
-    def resolved(self, alert: Alert) -> None:
-        self.flush()
-        self.outcomes.append(self._resolved(alert))
 
-    def _resolved(self, alert: Alert) -> Outcome:
-        s, fp, starts, now = self.s, alert.fingerprint, alert.starts_at, self.now
-        known = receipts.episode_in(s, fp, starts)
-        if known is None:  # resolved without us having seen it fire: attach to an open ticket
-            if not receipts.claim_episode_in(s, fp, starts, alert.name, now):
-                return Outcome(fp, alert.status, "replayed", None)
-            ref = receipts.open_ticket_in(s, fp)
+def _replayed(unit: Joined, alert: Alert) -> Outcome:
+    known = receipts.episode(unit, alert.fingerprint, alert.starts_at)
+    return Outcome(alert.fingerprint, alert.status, "replayed", known.ref if known else None)
+
+
+def _resolved(unit: Joined, policy: Policy, alert: Alert, now: datetime) -> Outcome:
+    s, fp, starts = unit.session, alert.fingerprint, alert.starts_at
+    ended = alert.ends_at or now
+    episode = s.execute(receipts.episode_query(fp, starts).with_for_update()).scalar()
+    if episode is None:  # resolved without us having seen it fire: attach to an active ticket
+        episode = receipts.take_episode(s, fp, starts, alert.name, now, "resolved")
+        if episode is None:
+            return _replayed(unit, alert)
+        active = receipts.active_ticket(s, receipts.lock_fingerprint(s, fp, now))
+        episode.ticket_id = active[0] if active else None
+    elif episode.status == "resolved":
+        return _replayed(unit, alert)
+    episode.status, episode.updated_at, episode.ends_at = "resolved", now, ended
+    s.flush()
+    known = receipts.episode(unit, fp, starts)
+    ref = known.ref if known else None
+    if ref is None:
+        return Outcome(fp, alert.status, "ignored", None)
+    message = f"Alert {alert.name} resolved at {ended.isoformat()}."
+    tickets.comment(unit, policy, ref, ACTOR, now, message, False)
+    return Outcome(fp, alert.status, "resolved", ref)
+
+
+def _storm(unit: Joined, policy: Policy, alerts: list[Alert], now: datetime) -> list[Outcome]:
+    """Many firings of distinct alerts in one transaction, set-wise: the episodes taken, the
+    fingerprints locked (in one order) and their tickets found in a few statements, the new
+    tickets filed with one statement per table, then linked: the rows and locks ``_fired``
+    makes per alert."""
+    s = unit.session
+    taken = receipts.take_episodes(s, [(a.fingerprint, a.starts_at, a.name) for a in alerts], now)
+    new = [a for a in alerts if (a.fingerprint, a.starts_at) in taken]
+    marks = receipts.lock_fingerprints(s, [a.fingerprint for a in new], now)
+    active = receipts.active_refs(s, [t for t in marks.values() if t is not None])
+    done: dict[str, Outcome] = {}
+    drafts: list[tuple[Alert, Any]] = []
+    links: list[tuple[str, datetime, int]] = []
+    for a in new:
+        ticket_id = marks.get(a.fingerprint)
+        if ticket_id in active:
+            ref = active[ticket_id]
+            note = f"Alert {a.name} fired again at {a.starts_at.isoformat()}.\n\n{describe(a)}"
+            tickets.comment(unit, policy, ref, ACTOR, now, note, public=False)
+            done[a.fingerprint] = Outcome(a.fingerprint, a.status, "updated", ref)
+            links.append((a.fingerprint, a.starts_at, ticket_id))
         else:
-            ref = known.ref
-        if not receipts.set_episode_in(s, fp, starts, now, "resolved", ref, alert.ends_at or now):
-            return Outcome(fp, alert.status, "replayed", ref)
-        if ref is None:
-            return Outcome(fp, alert.status, "ignored", None)
-        note = f"Alert {alert.name} resolved at {(alert.ends_at or now).isoformat()}."
-        tickets.comment_in(s, self.policy, ref, ACTOR, now, note, False)
-        return Outcome(fp, alert.status, "resolved", ref)
+            drafts.append((a, tickets.prepare(policy, _intake(a), classify(a, policy), now)))
+    filed = tickets.file_drafts(s, [d for _, d in drafts])
+    opened = []
+    for (a, d), f in zip(drafts, filed, strict=True):
+        done[a.fingerprint] = Outcome(a.fingerprint, a.status, "opened", f.ref)
+        links.append((a.fingerprint, a.starts_at, d.ticket_id))
+        opened.append((a.fingerprint, d.ticket_id))
+    receipts.link_storm(s, links, opened, now)
+    s.expire_all()  # the ORM's view of episodes and fingerprints is stale after the bulk writes
+    return [done.get(a.fingerprint) or _replayed(unit, a) for a in alerts]
+
+
+def is_storm(alerts: list[Alert]) -> bool:
+    """Several firings, each of its own alert (fingerprint): filed set-wise in one transaction."""
+    fingerprints = {a.fingerprint for a in alerts}
+    return (
+        len(alerts) > 1
+        and len(fingerprints) == len(alerts)
+        and all(a.status == "firing" for a in alerts)
+    )
 
 
 def handle_payload(data: Any, db: Database, policy: Policy, now: datetime) -> list[Outcome]:
     """Apply a webhook body: every alert opened, updated, resolved, or recognised as a replay.
 
-    The whole body is one write transaction: claims, tickets and episodes commit together (one
-    commit for up to 500 alerts), and a failure or a crash leaves none of it, so the sender's
-    retry applies it all.
+    A storm (``is_storm``) is one transaction for the whole body (up to 500 alerts in one
+    commit); otherwise each alert is one. Either way a crash leaves an alert wholly filed or
+    not at all, and the sender's retry files what is missing, once.
     """
     alerts = parse_payload(data)
-    with db.write() as s:
-        batch = _Batch(s, policy, now)
-        keys = {(a.fingerprint, a.starts_at) for a in alerts}
-        if len(keys) == len(alerts) and all(a.status == "firing" for a in alerts):
-            batch.claim_all(alerts)
-        for a in alerts:
-            batch.fired(a) if a.status == "firing" else batch.resolved(a)
-        batch.flush()
-    return [o for o in batch.outcomes if o is not None]
+    if is_storm(alerts):
+        with one_transaction(db) as unit:
+            return _storm(unit, policy, alerts, now)
+    handlers = {"firing": _fired, "resolved": _resolved}
+    outcomes = []
+    for a in alerts:  # each alert: its episode and its ticket in one transaction
+        with one_transaction(db) as unit:
+            outcomes.append(handlers[a.status](unit, policy, a, now))
+    return outcomes

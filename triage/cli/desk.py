@@ -26,13 +26,15 @@ def database():
     from sqlalchemy.exc import OperationalError
 
     from triage.desk import db as desk_db
+    from triage.desk.tokens import keyring_from_config
 
-    url = str(common.config()["DATABASE_URL"])
+    cfg = common.config()
+    url = str(cfg["DATABASE_URL"])
     try:
         desk_db.upgrade(url)
     except OperationalError as exc:
         raise click.ClickException(f"cannot open {safe_url(url)}: {exc.orig}") from None
-    return desk_db.open_database(url)
+    return desk_db.open_database(url, keyring_from_config(cfg))
 
 
 @click.group("db")

@@ -147,6 +147,7 @@ class Database:
     engine: Engine
     reader: sessionmaker[Session]
     writer: sessionmaker[Session]
+    keyring: Any = None  # triage.desk.tokens.Keyring; None: the settings' (sessions carry it)
     groups: dict[str, GroupCommit] = field(default_factory=dict, repr=False, compare=False)
 
     def grouped(self, name: str, apply: Callable[[Session, list], list]) -> GroupCommit:
@@ -178,14 +179,16 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str) -> Database:
-    """Open (not create) the database at ``url``."""
+def open_database(url: str, keyring: Any = None) -> Database:
+    """Open (not create) the database at ``url``; ``keyring`` seals the secrets it keeps."""
     engine = make_engine(url)
     writing = engine.execution_options(write=True)
+    info = {"keyring": keyring}
     return Database(
         engine=engine,
-        reader=sessionmaker(engine, expire_on_commit=False),
-        writer=sessionmaker(writing, expire_on_commit=False),
+        reader=sessionmaker(engine, expire_on_commit=False, info=info),
+        writer=sessionmaker(writing, expire_on_commit=False, info=info),
+        keyring=keyring,
     )
 
 

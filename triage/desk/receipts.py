@@ -1,8 +1,13 @@
 """What the channels received: mail keys (processed once), attachments, alert episodes.
 
-The channels call these instead of touching the ORM. A mail is *claimed* by inserting its key
-(unique) before anything is filed: a second delivery of the same Message-ID, even concurrent,
-finds the key and is dropped; a failed filing releases the claim so the sender may retry.
+The channels call these instead of touching the ORM. A mail's key (unique) is recorded in the
+transaction that files its ticket or reply, so both are committed or neither is: a second
+delivery of the same Message-ID, even concurrent, finds the key and is dropped, and a mail whose
+filing failed or was cut short (a crash) left nothing behind, so the sender's retry files it.
+
+An alert's episode (fingerprint + start) is recorded with its ticket in one transaction as
+well, and ``alert_fingerprints`` holds, per fingerprint (unique), the ticket its firings go to
+while that ticket is active: two firings of one alert arriving together open one ticket.
 """
 
 from __future__ import annotations
@@ -10,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from triage.desk import lifecycle
-from triage.desk.channel_models import AlertEpisode, Attachment, InboundMail
+from triage.desk.channel_models import AlertEpisode, AlertFingerprint, Attachment, InboundMail
 from triage.desk.db import Database
 from triage.desk.models import Ticket
 
@@ -42,40 +46,41 @@ class StoredFile:
     sha256: str
 
 
-def claim_mail(
-    db: Database, key: str, message_id: str, sender: str, subject: str, now: datetime
-) -> bool:
-    """Record a mail key; False when it was already there (a duplicate)."""
+def take_mail(
+    session: Session, key: str, message_id: str, sender: str, subject: str, now: datetime
+) -> InboundMail | None:
+    """Record a mail key inside the caller's transaction (the one that also files it).
+
+    None when the key is already there (a duplicate, possibly committed a moment ago on another
+    connection); a row left ``claimed`` by an older version that crashed is taken over.
+    """
+    found = session.execute(
+        select(InboundMail).where(InboundMail.key == key).with_for_update()
+    ).scalar_one_or_none()
+    if found is not None:
+        return found if found.status == "claimed" else None
     row = InboundMail(key=key, message_id=message_id[:2000], sender=sender[:320])
     row.subject, row.status, row.received_at = subject[:300], "claimed", now
     try:
-        with db.write() as s:
-            if s.execute(select(InboundMail.id).where(InboundMail.key == key)).first():
-                return False
-            s.add(row)
-    except IntegrityError:  # the same mail arrived on another connection at the same time
-        return False
-    return True
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the same mail was filed on another connection at the same time
+        return None
+    return row
 
 
 def finish_mail(
-    db: Database, key: str, status: str, ref: str | None, files: Iterable[StoredFile] = ()
-) -> None:
-    """Record how a claimed mail was handled and link its stored files to the ticket."""
-    with db.write() as s:
-        row = s.execute(select(InboundMail).where(InboundMail.key == key)).scalar_one()
-        row.status, row.ticket_ref = status, ref
-        files = list(files)
-        if files and ref:
-            ticket_id = s.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
-            for f in files:
-                s.add(Attachment(ticket_id=ticket_id, inbound_id=row.id, **f.__dict__))
-
-
-def release_mail(db: Database, key: str) -> None:
-    """Forget a claim whose handling failed, so a retry is processed."""
-    with db.write() as s:
-        s.execute(delete(InboundMail).where(InboundMail.key == key))
+    session: Session, row: InboundMail, status: str, ref: str | None,
+    files: Iterable[StoredFile] = (),
+) -> None:  # fmt: skip
+    """Record how a mail was handled and link its stored files, in the filing transaction."""
+    row.status, row.ticket_ref = status, ref
+    files = list(files)
+    if files and ref:
+        ticket_id = session.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
+        for f in files:
+            session.add(Attachment(ticket_id=ticket_id, inbound_id=row.id, **f.__dict__))
+    session.flush()
 
 
 def mail_status(db: Database, key: str) -> tuple[str, str | None] | None:
@@ -124,191 +129,148 @@ def episode(db: Database, fingerprint: str, starts_at: datetime) -> Episode | No
         return Episode(fingerprint, starts_at, row[0].status, row[1]) if row else None
 
 
-def open_ticket_of(db: Database, fingerprint: str) -> str | None:
-    """The ref of the active ticket an alert fingerprint opened, if any."""
-    query = (
-        select(Ticket.ref)
-        .join(AlertEpisode, AlertEpisode.ticket_id == Ticket.id)
-        .where(AlertEpisode.fingerprint == fingerprint)
-        .where(Ticket.status.in_(sorted(lifecycle.ACTIVE)))
-        .order_by(Ticket.id.desc())
-    )
-    with db.read() as s:
-        return s.execute(query.limit(1)).scalar()
+def take_episode(
+    session: Session, fingerprint: str, starts_at: datetime, alertname: str, now: datetime,
+    status: str,
+) -> AlertEpisode | None:  # fmt: skip
+    """Record a new episode inside the caller's transaction; None when it is known (a replay).
 
-
-def claim_episode(
-    db: Database, fingerprint: str, starts_at: datetime, alertname: str, now: datetime
-) -> bool:
-    """Record a new firing; False when it is already known (a replay)."""
+    An episode left ``claimed`` without a ticket by an older version that crashed is taken over.
+    """
+    found = session.execute(episode_query(fingerprint, starts_at).with_for_update()).scalar()
+    if found is not None:
+        return found if found.status == "claimed" and found.ticket_id is None else None
     row = AlertEpisode(fingerprint=fingerprint, starts_at=starts_at, alertname=alertname[:200])
-    row.status, row.created_at, row.updated_at = "claimed", now, now
+    row.status, row.created_at, row.updated_at = status, now, now
     try:
-        with db.write() as s:
-            if episode_exists(s, fingerprint, starts_at):
-                return False
-            s.add(row)
-    except IntegrityError:
-        return False
-    return True
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the same episode was recorded on another connection just now
+        return None
+    return row
 
 
-def episode_exists(s, fingerprint: str, starts_at: datetime) -> bool:
-    """Whether the session sees the episode (inside the caller's transaction)."""
-    query = select(AlertEpisode.id).where(
+def episode_query(fingerprint: str, starts_at: datetime):
+    return select(AlertEpisode).where(
         AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at
     )
-    return s.execute(query).first() is not None
 
 
-def set_episode(
-    db: Database,
-    fingerprint: str,
-    starts_at: datetime,
-    now: datetime,
-    status: str,
-    ref: str | None = None,
-    ends_at: datetime | None = None,
-) -> bool:
-    """Update an episode's status (and ticket, end); False if it was already in that status."""
-    with db.write() as s:
-        row = s.execute(
-            select(AlertEpisode)
-            .where(AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at)
-            .with_for_update()
-        ).scalar_one()
-        if row.status == status:
-            return False
-        row.status, row.updated_at = status, now
-        row.ends_at = ends_at or row.ends_at
-        if ref is not None:
-            row.ticket_id = s.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
-        return True
+def lock_fingerprint(session: Session, fingerprint: str, now: datetime) -> AlertFingerprint:
+    """The fingerprint's row, locked for the caller's transaction (created when new)."""
+    query = select(AlertFingerprint).where(AlertFingerprint.fingerprint == fingerprint)
+    found = session.execute(query.with_for_update()).scalar()
+    if found is not None:
+        return found
+    row = AlertFingerprint(fingerprint=fingerprint, ticket_id=None, updated_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return row
+    except IntegrityError:  # created and committed by another firing a moment ago: lock that
+        return session.execute(query.with_for_update()).scalar_one()
 
 
-def forget_episode(db: Database, fingerprint: str, starts_at: datetime) -> None:
-    """Remove a claimed episode whose ticket could not be filed, so a retry files it."""
-    with db.write() as s:
-        s.execute(
-            delete(AlertEpisode).where(
-                AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at
-            )
-        )
+def active_ticket(session: Session, row: AlertFingerprint) -> tuple[int, str] | None:
+    """(id, ref) of the fingerprint's ticket while it is active, else None."""
+    if row.ticket_id is None:
+        return None
+    found = session.execute(
+        select(Ticket.id, Ticket.ref, Ticket.status).where(Ticket.id == row.ticket_id)
+    ).first()
+    return (found[0], found[1]) if found and found[2] in lifecycle.ACTIVE else None
 
 
-# The same steps inside one caller's write transaction: a whole webhook is claimed and filed
-# in one commit, so a crash leaves either all of it or none (the retry then files it all).
+def ticket_id_of(session: Session, ref: str) -> int:
+    """The id of the ticket with this ref."""
+    return session.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
 
 
-_EP = AlertEpisode.__table__
-_SAME_EPISODE = (_EP.c.fingerprint == bindparam("fp"), _EP.c.starts_at == bindparam("starts"))
-_EPISODE_IN = (
-    select(_EP.c.status, Ticket.ref)
-    .outerjoin(Ticket, Ticket.id == _EP.c.ticket_id)
-    .where(*_SAME_EPISODE)
-)
-_OPEN_TICKET_IN = (
-    select(Ticket.ref)
-    .join(_EP, _EP.c.ticket_id == Ticket.id)
-    .where(_EP.c.fingerprint == bindparam("fp"))
-    .where(Ticket.status.in_(sorted(lifecycle.ACTIVE)))
-    .order_by(Ticket.id.desc())
-    .limit(1)
-)
+# An alert storm (many new firings in one webhook), set-wise in the caller's transaction: the
+# same rows and locks as take_episode / lock_fingerprint per alert, a few statements in all.
+
+_EP, _FP = AlertEpisode.__table__, AlertFingerprint.__table__
 
 
-@cache
-def _claim_statement(dialect: str):
-    if dialect == "postgresql":
+def _insert_of(s: Session):
+    if s.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    cols = ("fingerprint", "starts_at", "alertname", "status", "created_at", "updated_at")
-    stmt = insert(_EP).values({c: bindparam(c) for c in cols})
-    return stmt.on_conflict_do_nothing(index_elements=["fingerprint", "starts_at"]).returning(
-        _EP.c.fingerprint, _EP.c.starts_at
-    )
+    return insert
 
 
-@cache
-def _set_statement(with_end: bool, with_ref: bool):
-    values = {"status": bindparam("status"), "updated_at": bindparam("now")}
-    if with_end:
-        values["ends_at"] = bindparam("ends")
-    if with_ref:
-        values["ticket_id"] = (
-            select(Ticket.id).where(Ticket.ref == bindparam("ref")).scalar_subquery()
-        )
-    stmt = update(_EP).where(*_SAME_EPISODE).where(_EP.c.status != bindparam("status"))
-    return stmt.values(values)
-
-
-def claim_episode_in(
-    s: Session, fingerprint: str, starts_at: datetime, alertname: str, now: datetime
-) -> bool:
-    """Record a new firing in the caller's transaction; False when it is already known."""
-    row = {"fingerprint": fingerprint, "starts_at": starts_at, "alertname": alertname[:200],
-           "status": "claimed", "created_at": now, "updated_at": now}  # fmt: skip
-    stmt = _claim_statement(s.get_bind().dialect.name)
-    return s.connection().execute(stmt, row).first() is not None
-
-
-def episode_in(s: Session, fingerprint: str, starts_at: datetime) -> Episode | None:
-    """The episode of (fingerprint, start) as the caller's transaction sees it, or None."""
-    row = s.connection().execute(_EPISODE_IN, {"fp": fingerprint, "starts": starts_at}).first()
-    return Episode(fingerprint, starts_at, row[0], row[1]) if row else None
-
-
-def open_ticket_in(s: Session, fingerprint: str) -> str | None:
-    """The ref of the active ticket an alert fingerprint opened, in the caller's transaction."""
-    return s.connection().execute(_OPEN_TICKET_IN, {"fp": fingerprint}).scalar()
-
-
-def set_episode_in(
-    s: Session,
-    fingerprint: str,
-    starts_at: datetime,
-    now: datetime,
-    status: str,
-    ref: str | None = None,
-    ends_at: datetime | None = None,
-) -> bool:
-    """Update an episode in the caller's transaction; False if it already had that status."""
-    stmt = _set_statement(ends_at is not None, ref is not None)
-    params = {"fp": fingerprint, "starts": starts_at, "status": status, "now": now,
-              "ends": ends_at, "ref": ref}  # fmt: skip
-    return s.connection().execute(stmt, params).rowcount == 1
-
-
-def set_episodes_in(
-    s: Session, episodes: list[tuple[str, datetime, str]], now: datetime, status: str
-) -> None:
-    """Set the status and ticket of many episodes (fingerprint, start, ref) in one statement."""
-    params = [{"fp": fp, "starts": starts, "status": status, "now": now, "ref": ref}
-              for fp, starts, ref in episodes]  # fmt: skip
-    if params:
-        s.connection().execute(_set_statement(False, True), params)
-
-
-def claim_episodes_in(
+def take_episodes(
     s: Session, firings: list[tuple[str, datetime, str]], now: datetime
 ) -> set[tuple[str, datetime]]:
-    """Claim many new firings (fingerprint, start, name) at once; the keys that were new."""
-    rows = [{"fingerprint": fp, "starts_at": starts, "alertname": name[:200], "status": "claimed",
-             "created_at": now, "updated_at": now} for fp, starts, name in firings]  # fmt: skip
-    if not rows:
+    """Record new firing episodes (fingerprint, start, name); the keys taken (new ones, and
+    ones an older version left ``claimed`` without a ticket), the rest are replays."""
+    if not firings:
         return set()
-    stmt = _claim_statement(s.get_bind().dialect.name)
-    return {(fp, starts) for fp, starts in s.connection().execute(stmt, rows)}
+    rows = [{"fingerprint": fp, "starts_at": at, "alertname": name[:200], "status": "firing",
+             "created_at": now, "updated_at": now} for fp, at, name in sorted(firings)]  # fmt: skip
+    stmt = _insert_of(s)(_EP).on_conflict_do_nothing(index_elements=["fingerprint", "starts_at"])
+    taken = set(s.connection().execute(stmt.returning(_EP.c.fingerprint, _EP.c.starts_at), rows))
+    missing = {(fp, at) for fp, at, _ in firings} - taken
+    if missing:
+        left = (
+            select(_EP.c.fingerprint, _EP.c.starts_at)
+            .where(_EP.c.fingerprint.in_(sorted({fp for fp, _ in missing})))
+            .where(_EP.c.status == "claimed", _EP.c.ticket_id.is_(None))
+            .with_for_update()
+        )
+        taken |= {tuple(r) for r in s.connection().execute(left)} & missing
+    return taken
 
 
-def open_tickets_in(s: Session, fingerprints: list[str]) -> dict[str, str]:
-    """The active ticket (newest) each of these fingerprints opened, in one query."""
+def lock_fingerprints(s: Session, fingerprints: list[str], now: datetime) -> dict[str, int | None]:
+    """Lock (create when new) the fingerprints' rows, in one order; fingerprint -> ticket id."""
+    if not fingerprints:
+        return {}
+    names = sorted(set(fingerprints))  # one lock order for every storm: no deadlock
+    rows = [{"fingerprint": fp, "ticket_id": None, "updated_at": now} for fp in names]
+    stmt = _insert_of(s)(_FP).on_conflict_do_nothing(index_elements=["fingerprint"])
+    s.connection().execute(stmt, rows)
     query = (
-        select(_EP.c.fingerprint, Ticket.ref)
-        .join(Ticket, _EP.c.ticket_id == Ticket.id)
-        .where(_EP.c.fingerprint.in_(sorted(set(fingerprints))))
-        .where(Ticket.status.in_(sorted(lifecycle.ACTIVE)))
-        .order_by(Ticket.id)
+        select(_FP.c.fingerprint, _FP.c.ticket_id)
+        .where(_FP.c.fingerprint.in_(names))
+        .order_by(_FP.c.fingerprint)
+        .with_for_update()
     )
-    return dict(s.connection().execute(query).all()) if fingerprints else {}
+    return dict(s.connection().execute(query).all())
+
+
+def active_refs(s: Session, ticket_ids: list[int]) -> dict[int, str]:
+    """id -> ref of those tickets that are still active."""
+    if not ticket_ids:
+        return {}
+    query = select(Ticket.id, Ticket.ref).where(
+        Ticket.id.in_(sorted(set(ticket_ids))), Ticket.status.in_(sorted(lifecycle.ACTIVE))
+    )
+    return dict(s.execute(query).all())
+
+
+_LINK_FP = (
+    update(_FP)
+    .where(_FP.c.fingerprint == bindparam("fp"))
+    .values(ticket_id=bindparam("tid"), updated_at=bindparam("now"))
+)
+_LINK_EP = (
+    update(_EP)
+    .where(_EP.c.fingerprint == bindparam("fp"), _EP.c.starts_at == bindparam("starts"))
+    .values(status="firing", ticket_id=bindparam("tid"), updated_at=bindparam("now"))
+)
+
+
+def link_storm(
+    s: Session, episodes: list[tuple[str, datetime, int]], opened: list[tuple[str, int]],
+    now: datetime,
+) -> None:  # fmt: skip
+    """Point episodes (fingerprint, start, ticket id) and the fingerprints that opened a ticket
+    (fingerprint, ticket id) at their tickets: two statements."""
+    conn = s.connection()
+    if opened:
+        conn.execute(_LINK_FP, [{"fp": fp, "tid": tid, "now": now} for fp, tid in opened])
+    if episodes:
+        params = [{"fp": fp, "starts": at, "tid": tid, "now": now} for fp, at, tid in episodes]
+        conn.execute(_LINK_EP, params)

@@ -24,7 +24,7 @@ from triage.desk.intake import Classified, Filed, Intake, InvalidField, TicketNo
 from triage.desk.lifecycle import TicketState
 from triage.desk.models import Event, RefCounter, Ticket
 from triage.desk.sla import due_at
-from triage.desk.tokens import hash_token, new_token
+from triage.desk.tokens import hash_token, keyring_of, new_token
 from triage.desk.views import TicketView, clocks, pauses_of, sla_flag, staff_view
 from triage.engine.policy import Policy
 
@@ -75,7 +75,11 @@ def file_ticket(
 ) -> Filed:
     """File a new ticket from an intake and the engine's decision; return its ref and token."""
     draft = _draft(policy, intake, decided, now)  # validated and computed before the lock
-    return db.grouped("file_ticket", _insert_many).run(draft)  # concurrent filings share a commit
+    grouped = getattr(db, "grouped", None)
+    if grouped is None:  # a Joined unit (triage.desk.unit): a savepoint of its transaction
+        with db.write() as s:
+            return _insert_many(s, [draft])[0]
+    return grouped("file_ticket", _insert_many).run(draft)  # concurrent filings share a commit
 
 
 def file_in(
@@ -110,6 +114,7 @@ class _Draft:
     token: str
     prefix: str
     missing: tuple[str, ...]
+    ticket_id: int | None = None  # set once inserted
 
     def __getattr__(self, name: str) -> Any:  # ticket attributes the outbox reads
         try:
@@ -146,7 +151,7 @@ def _draft(policy: Policy, intake: Intake, decided: Classified, now: datetime) -
 
 def _insert_many(s: Session, drafts: list[_Draft]) -> list[Filed]:
     """Insert drafts: one counter bump per prefix and one statement per table, for all of them."""
-    conn = s.connection()
+    conn, ring = s.connection(), None
     for prefix in dict.fromkeys(d.prefix for d in drafts):
         mine = [d for d in drafts if d.prefix == prefix]
         first = next_ref_block(s, prefix, len(mine))
@@ -155,11 +160,13 @@ def _insert_many(s: Session, drafts: list[_Draft]) -> list[Filed]:
     ids = dict((ref, tid) for tid, ref in conn.execute(_INSERT_TICKET, [d.row for d in drafts]))
     events, mails = [], []
     for d in drafts:
-        tid = ids[d.row["ref"]]
+        tid = d.ticket_id = ids[d.row["ref"]]
         events += [{**vars(e), "ticket_id": tid} for e in d.events]
         if outbox.is_address(d.row["contact"]):  # the confirmation, sent by a mail worker
             notices = outbox.notices_for(d, d.events, d.token)
-            mails += [{**outbox.row_values(d, n, d.row["created_at"]), "ticket_id": tid}
+            ring = ring or (keyring_of(s) if notices else None)
+            at = d.row["created_at"]
+            mails += [{**outbox.row_values(d, n, at, None, ring), "ticket_id": tid}
                       for n in notices]  # fmt: skip
     conn.execute(_INSERT_EVENT, events)
     if mails:
