@@ -32,6 +32,7 @@ from tests.web.ask_fixtures import write_tiny_kb
 from triage.desk import pgtemp, tickets
 from triage.desk.db import open_database
 from triage.desk.intake import Classified, Intake
+from triage.desk.tokens import keyring_from_config
 from triage.engine import classifier, search
 from triage.engine.examples import Example
 from triage.engine.policy import load_policy
@@ -41,6 +42,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 PASSWORD = "a-long-admin-password-for-tests"
+SECRET_KEY = "one-secret-key-for-every-node"
 QUESTION = "the blue widget is broken and slow"
 MAILS = 33  # confirmations in the outbox: 3 filed over HTTP, the rest in-process
 WIDGETS = [
@@ -170,7 +172,7 @@ def cluster(pg_server, tmp_path) -> Iterator[dict]:
             "FRONTLINE_ROOT": str(tmp_path / "node"),  # no instance/config.py of a developer
             "DATABASE_URL": url,
             "FRONTLINE_ADMIN_PASSWORD": PASSWORD,
-            "TRIAGE_SECRET_KEY": "one-secret-key-for-every-node",
+            "TRIAGE_SECRET_KEY": SECRET_KEY,
             "TRIAGE_POLICY_FILE": str(ROOT / "policy.yml"),
             "TRIAGE_KB_DIR": str(kb),
             "TRIAGE_INDEX_DIR": str(shared / "index"),
@@ -231,7 +233,8 @@ def test_two_nodes_share_logins_limits_models_and_the_outbox(cluster, tmp_path):
     assert triage_class(a) == "component"
 
     # two mail senders on the one database deliver every confirmation once
-    desk = open_database(cluster["url"])
+    # the nodes' keys (DATA_KEYS, else SECRET_KEY) seal what is queued, wherever it is queued
+    desk = open_database(cluster["url"], keyring_from_config({"SECRET_KEY": SECRET_KEY}))
     try:
         policy = load_policy(ROOT / "policy.yml")
         decided = Classified("access", "medium", "L1")
