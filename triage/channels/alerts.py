@@ -241,13 +241,10 @@ def _storm(unit: Joined, policy: Policy, alerts: list[Alert], now: datetime) -> 
 
 
 def is_storm(alerts: list[Alert]) -> bool:
-    """Several firings, each of its own alert (fingerprint): filed set-wise in one transaction."""
+    """Firings only, each of its own alert (fingerprint): filed set-wise (one alert too: half
+    the statements of ``_fired`` and no savepoints)."""
     fingerprints = {a.fingerprint for a in alerts}
-    return (
-        len(alerts) > 1
-        and len(fingerprints) == len(alerts)
-        and all(a.status == "firing" for a in alerts)
-    )
+    return len(fingerprints) == len(alerts) and all(a.status == "firing" for a in alerts)
 
 
 def handle_payload(data: Any, db: Database, policy: Policy, now: datetime) -> list[Outcome]:

@@ -3,6 +3,12 @@
 Every change is one write transaction (BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL)
 that updates the ticket and appends its events; nothing is ever deleted. Refs come from a
 counter row bumped inside the ticket's own transaction, so they are unique and gap-free.
+
+Filing is the hot path (an alert storm, a flood of web tickets): the ticket is prepared
+(validated, SLA due times computed once, texts made) before the transaction, then written
+with Core inserts, one counter bump and one statement per table (tickets, events, outbox),
+no ORM flush; filings arriving from several threads at once share one transaction and one
+commit (``GroupCommit``), and a batch of alerts files its tickets in one go (``file_drafts``).
 """
 
 from __future__ import annotations
@@ -74,25 +80,12 @@ def file_ticket(
     db: Database, policy: Policy, intake: Intake, decided: Classified, now: datetime
 ) -> Filed:
     """File a new ticket from an intake and the engine's decision; return its ref and token."""
-    draft = _draft(policy, intake, decided, now)  # validated and computed before the lock
+    draft = prepare(policy, intake, decided, now)  # validated and computed before the lock
     grouped = getattr(db, "grouped", None)
     if grouped is None:  # a Joined unit (triage.desk.unit): a savepoint of its transaction
         with db.write() as s:
             return _insert_many(s, [draft])[0]
     return grouped("file_ticket", _insert_many).run(draft)  # concurrent filings share a commit
-
-
-def file_in(
-    session: Session, policy: Policy, intake: Intake, decided: Classified, now: datetime
-) -> Filed:
-    """File a new ticket inside the caller's write transaction (a claimed mail filed with its
-    claim); nothing is visible until the caller commits."""
-    return _insert_many(session, [_draft(policy, intake, decided, now)])[0]
-
-
-def prepare(policy: Policy, intake: Intake, decided: Classified, now: datetime) -> _Draft:
-    """A validated ticket ready to be filed by ``file_drafts`` (InvalidField if it cannot)."""
-    return _draft(policy, intake, decided, now)
 
 
 def file_drafts(session: Session, drafts: list[_Draft]) -> list[Filed]:
@@ -131,7 +124,8 @@ class _Draft:
         return self.row["customer_priority"] or self.row["predicted_priority"]
 
 
-def _draft(policy: Policy, intake: Intake, decided: Classified, now: datetime) -> _Draft:
+def prepare(policy: Policy, intake: Intake, decided: Classified, now: datetime) -> _Draft:
+    """A validated ticket ready to be filed by ``file_drafts`` (InvalidField if it cannot)."""
     validate(intake, policy)
     values = {k: getattr(intake, k) for k in ("module", "version", "description", "contact")}
     missing = lifecycle.missing_intake(values, policy.required_intake)
