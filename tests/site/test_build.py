@@ -213,7 +213,8 @@ def test_missing_translation_shows_another_language_with_a_note(fixture_site):
     assert note in page
     outer, body = page.index('<div lang="de">'), page.index('<div lang="en">')
     assert outer < page.index("Gilt für:") < body < page.index(note)  # German page, English body
-    assert page.index(note) < page.index("Choose a new passphrase") < page.index("War das hilfreich?")
+    text, foot = page.index("Choose a new passphrase"), page.index("War das hilfreich?")
+    assert page.index(note) < text < foot
     assert 'href="/ask?from=reset-password&amp;lang=de"' in page
     assert 'href="../../../access/reset-password/" hreflang="en"' in page  # the real versions
     assert 'href="../../../ru/access/reset-password/" hreflang="ru"' in page

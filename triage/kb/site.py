@@ -3,8 +3,8 @@
 Every published article becomes one page at ``Article.url``; each request class gets an index
 page per language listing its articles grouped by topic (the first tag); each language other
 than English gets a home page. Where an article lacks a language, that language's URL shows
-another version under a note (``fallback_page``) instead of a 404. The mkdocs hook (``docs/hooks.py``) only wraps these in files, so
-the content survives a change of generator.
+another version under a note (``fallback_page``) instead of a 404. The mkdocs hook
+(``docs/hooks.py``) only wraps these in files, so the content survives a change of generator.
 """
 
 from __future__ import annotations
