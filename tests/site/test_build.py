@@ -224,6 +224,10 @@ def test_missing_translation_shows_another_language_with_a_note(fixture_site):
     ru = html(fixture_site, "ru/outage/site-down/")
     assert "Эта статья пока не переведена на русский язык; вот она на английском языке." in ru
     assert (fixture_site / "uk" / "access" / "reset-password" / "index.html").is_file()
+    for url in ["de/access/reset-password/", "uk/access/two-factor/", "ru/outage/site-down/"]:
+        section = re.search(r'class="kb-meta__section" href="([^"]*)"', html(fixture_site, url))
+        target = posixpath.normpath(f"{url}{section.group(1)}")  # no uk access page: English
+        assert (fixture_site / target / "index.html").is_file(), (url, target)
 
 
 def test_pages_shown_in_another_language_stay_out_of_search_and_tags(fixture_site):

@@ -109,7 +109,8 @@ def test_missing_translation_shows_english_under_a_note(kb):
     )
     kb = page.meta["kb"]
     assert kb["lang"] == "de" and kb["shown_in"] == "en" and kb["id"] == "a"
-    assert kb["class_url"] == "de/access/" and kb["class_name"] == "Access"  # no German name
+    assert kb["class_name"] == "Access"  # the section has no German name
+    assert kb["class_url"] == "access/"  # no German article in it, so no German section page
     assert set(kb["translations"]) == {"en", "ru"}  # the real versions, the shown one included
     assert page.meta["search"] == {"exclude": True} and page.meta["tags"] == []
     # links from de/access/a.md: no German b or c, so the English pages
@@ -140,8 +141,11 @@ def test_fallback_links_prefer_the_readers_language(tmp_path):
     write_article(root, "access", "b")
     write_article(root, "access", "b", lang="uk", title="Стаття b")
     pages = {p.src_uri: p for p in site_pages(load_kb(root), [ACCESS])}
-    assert "See [b](b.md)." in pages["uk/access/a.md"].markdown  # uk/access/b.md exists
-    assert "See [b](../../access/b.md)." in pages["de/access/a.md"].markdown
+    uk, de = pages["uk/access/a.md"], pages["de/access/a.md"]
+    assert "See [b](b.md)." in uk.markdown  # uk/access/b.md exists
+    assert "See [b](../../access/b.md)." in de.markdown
+    assert uk.meta["kb"]["class_url"] == "uk/access/"  # the Ukrainian section page exists
+    assert de.meta["kb"]["class_url"] == "access/"
 
 
 def test_class_page_groups_by_first_tag(kb):

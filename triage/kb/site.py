@@ -14,7 +14,7 @@ import json
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from triage.kb.articles import DEFAULT_LANG, LANGS, Article, article_url, name_parts
@@ -218,14 +218,20 @@ def fallback_source(article_id: str, published: Mapping[tuple[str, str], Article
 
 
 def fallback_page(
-    source: Article, reader: str, published: Mapping[tuple[str, str], Article], section: Section
+    source: Article,
+    reader: str,
+    published: Mapping[tuple[str, str], Article],
+    section: Section,
+    indexes: Container[tuple[str, str]] = (),
 ) -> SitePage:
     """The page at the reader's URL of an article not yet in the reader's language.
 
     It shows ``source`` (another language's version) under a note in the reader's language;
     the page belongs to the reader's language (labels, section, Ask support) while the body
     keeps its own (``kb.shown_in``). It is not searched and carries no tags: the version it
-    shows is found and listed at its own URL. Links go to the reader's language when possible.
+    shows is found and listed at its own URL. Links go to the reader's language when possible,
+    and the section link to the reader's section page if ``indexes`` (the ``(class, lang)``
+    pairs that have one) holds it, else to the shown version's.
     """
     here = article_url(source.request_class, source.id, reader).rstrip("/") + ".md"
     page = article_page(source, published, section)
@@ -235,11 +241,12 @@ def fallback_page(
         for lang in LANGS
         if (source.id, lang) in published
     }
+    index_lang = reader if (source.request_class, reader) in indexes else source.lang
     kb.update(
         lang=reader,
         shown_in=source.lang,
         class_name=section.name(reader),
-        class_url=article_url(source.request_class, "index", reader)[: -len("index/")],
+        class_url=article_url(source.request_class, "index", index_lang)[: -len("index/")],
     )
     meta = {**page.meta, "tags": [], "kb": kb} | NOT_SEARCHED
     note = html.escape(fallback_note(reader, source.lang))
@@ -327,7 +334,7 @@ def site_pages(articles: list[Article], sections: list[Section]) -> list[SitePag
         section = by_id.get(source.request_class, Section(source.request_class))
         for lang in LANGS:
             if (aid, lang) not in published:
-                pages.append(fallback_page(source, lang, published, section))
+                pages.append(fallback_page(source, lang, published, section, grouped))
     counts = counts_by_lang(published.values())
     for lang in sorted(counts):
         if lang != DEFAULT_LANG:
