@@ -1,7 +1,7 @@
 """channels safety: one active ticket per alert fingerprint; no plain tokens left in the outbox
 
 Revision ID: 0006_channels_safety
-Revises: 0004_staff_lang
+Revises: 0005_access
 Create Date: 2026-12-01 21:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_channels_safety"
-down_revision: str | None = "0004_staff_lang"
+down_revision: str | None = "0005_access"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
