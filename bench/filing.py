@@ -223,15 +223,19 @@ def in_process_rows(backend: str, url: str, policy) -> list[dict]:
     rows = []
     try:
         say(f"{backend}: raw ORM, {N} one-row commits")
+        busy = busy_share(0.5)
         raw = raw_orm(db, N)
-        rows.append({"case": "raw ORM insert, 1 thread", "backend": backend, "per_s": raw})
+        rows.append({"case": "raw ORM insert, 1 thread", "backend": backend, "per_s": raw,
+                     "busy_before": busy})  # fmt: skip
         for threads in (1, 8, 32):
             say(f"{backend}: file_ticket x {N}, {threads} thread(s)")
+            busy = busy_share(0.5)
             r = file_many(db, policy, N, threads)
             ok = r["per_s"] >= TARGETS[backend] and not r["errors"]
             rows.append({"case": f"file_ticket in-process, {threads} thread(s)",
                          "backend": backend, **r, "vs_raw": round(r["per_s"] / raw, 2),
-                         "target": f">= {TARGETS[backend]:g}/s", "ok": ok})  # fmt: skip
+                         "target": f">= {TARGETS[backend]:g}/s", "ok": ok,
+                         "busy_before": busy})  # fmt: skip
         say(f"{backend}: one Alertmanager payload of {alerts.MAX_ALERTS} alerts")
         r = alert_batch(db, policy, f"batch-{backend}")
         rows.append({"case": f"{alerts.MAX_ALERTS} alerts in one post, in-process",
@@ -285,7 +289,8 @@ def run() -> dict:
     policy = load_policy(ROOT / "policy.yml")
     rows: list[dict] = []
     notes = [f"load average at start: {os.getloadavg()[0]:.2f} (2 cores shared with the load "
-             "generator); compare per_s with the raw ORM rate of the same backend"]  # fmt: skip
+             "generator); compare per_s with the raw ORM rate of the same backend; busy_before: "
+             "share of both cores busy just before the case (0 = idle)"]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-filing-") as tmp:
         tmp_path = Path(tmp)
         pg = pgtemp.start(durable=True)

@@ -109,7 +109,7 @@ def test_a_failing_item_fails_only_its_caller(db):
     """The shared transaction breaks: every item is retried alone, the bad one raises."""
     gate = threading.Event()
 
-    def apply(s, items):
+    def apply(conn, items):
         gate.wait(5)
         if "bad" in items:
             raise ValueError("bad item")

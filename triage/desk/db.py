@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -70,7 +70,8 @@ class _Slot:
 class GroupCommit:
     """Items from concurrent threads written together: one transaction, one commit.
 
-    ``apply(session, items)`` writes a list of items and returns one result per item. A
+    ``apply(connection, items)`` writes a list of items (SQLAlchemy Core on the connection
+    of one write transaction, BEGIN IMMEDIATE on SQLite) and returns one result per item. A
     thread that finds no commit in flight leads: it takes the items waiting (its own first),
     applies them in one write transaction and commits, then hands the lead to the next
     waiter. Threads arriving meanwhile wait for that next commit, so under load one commit (an
@@ -79,8 +80,11 @@ class GroupCommit:
     a transaction of its own, so one bad item fails only its caller.
     """
 
-    def __init__(self, db: Database, apply: Callable[[Session, list], list], max_batch: int = 64):
+    def __init__(
+        self, db: Database, apply: Callable[[Connection, list], list], max_batch: int = 64
+    ):
         self.db, self.apply, self.max_batch = db, apply, max_batch
+        self._writing = db.engine.execution_options(write=True)  # no ORM session: Core only
         self._lock = threading.Lock()
         self._waiting: list[_Slot] = []
         self._leading = False
@@ -123,16 +127,16 @@ class GroupCommit:
 
     def _commit(self, batch: list[_Slot]) -> None:
         try:
-            with self.db.write() as s:
-                results = self.apply(s, [slot.item for slot in batch])
+            with self._writing.begin() as conn:
+                results = self.apply(conn, [slot.item for slot in batch])
         except BaseException as exc:
             if len(batch) == 1:
                 batch[0].error = exc
                 return
             for slot in batch:  # one of them broke the transaction: each on its own
                 try:
-                    with self.db.write() as s:
-                        slot.result = self.apply(s, [slot.item])[0]
+                    with self._writing.begin() as conn:
+                        slot.result = self.apply(conn, [slot.item])[0]
                 except BaseException as single:  # noqa: BLE001 - given to its caller
                     slot.error = single
             return
@@ -150,7 +154,7 @@ class Database:
     keyring: Any = None  # triage.desk.tokens.Keyring; None: the settings' (sessions carry it)
     groups: dict[str, GroupCommit] = field(default_factory=dict, repr=False, compare=False)
 
-    def grouped(self, name: str, apply: Callable[[Session, list], list]) -> GroupCommit:
+    def grouped(self, name: str, apply: Callable[[Connection, list], list]) -> GroupCommit:
         """The group committer ``name`` of this database (made on first use)."""
         found = self.groups.get(name)
         if found is None:

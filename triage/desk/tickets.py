@@ -20,7 +20,7 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from triage.desk import lifecycle, messages, outbox
@@ -30,7 +30,7 @@ from triage.desk.intake import Classified, Filed, Intake, InvalidField, TicketNo
 from triage.desk.lifecycle import TicketState
 from triage.desk.models import Event, RefCounter, Ticket
 from triage.desk.sla import due_at
-from triage.desk.tokens import hash_token, keyring_of, new_token
+from triage.desk.tokens import Keyring, hash_token, keyring_of, new_token
 from triage.desk.views import TicketView, clocks, pauses_of, sla_flag, staff_view
 from triage.engine.policy import Policy
 
@@ -49,15 +49,10 @@ def _bump_statement(dialect: str):
     return stmt.on_conflict_do_update(index_elements=["prefix"], set_=bump).returning(table.c.value)
 
 
-def next_ref_block(session: Session, prefix: str, n: int) -> int:
+def next_ref_block(conn: Connection, prefix: str, n: int) -> int:
     """Take ``n`` consecutive numbers of the prefix's counter (caller's transaction); the first."""
-    stmt = _bump_statement(session.get_bind().dialect.name)
-    return session.execute(stmt, {"prefix": prefix, "n": n}).scalar_one() - n + 1
-
-
-def next_ref(session: Session, prefix: str) -> str:
-    """Bump the prefix's counter inside the caller's transaction and format the ref."""
-    return f"{prefix}-{next_ref_block(session, prefix, 1):06d}"
+    stmt = _bump_statement(conn.dialect.name)
+    return conn.execute(stmt, {"prefix": prefix, "n": n}).scalar_one() - n + 1
 
 
 def _refresh_dues(ticket: Ticket, policy: Policy, now: datetime) -> None:
@@ -84,14 +79,16 @@ def file_ticket(
     grouped = getattr(db, "grouped", None)
     if grouped is None:  # a Joined unit (triage.desk.unit): a savepoint of its transaction
         with db.write() as s:
-            return _insert_many(s, [draft])[0]
-    return grouped("file_ticket", _insert_many).run(draft)  # concurrent filings share a commit
+            return file_drafts(s, [draft])[0]
+    ring = keyring_of(db)
+    filer = grouped("file_ticket", lambda conn, drafts: _insert_many(conn, drafts, ring))
+    return filer.run(draft)  # filings from other threads meanwhile share the commit
 
 
 def file_drafts(session: Session, drafts: list[_Draft]) -> list[Filed]:
     """File prepared tickets in the caller's write transaction, in order (consecutive refs),
     with one statement per table for all of them (a batch of alerts)."""
-    return _insert_many(session, drafts) if drafts else []
+    return _insert_many(session.connection(), drafts, keyring_of(session)) if drafts else []
 
 
 @dataclass
@@ -143,12 +140,11 @@ def prepare(policy: Policy, intake: Intake, decided: Classified, now: datetime) 
     return draft
 
 
-def _insert_many(s: Session, drafts: list[_Draft]) -> list[Filed]:
+def _insert_many(conn: Connection, drafts: list[_Draft], ring: Keyring) -> list[Filed]:
     """Insert drafts: one counter bump per prefix and one statement per table, for all of them."""
-    conn, ring = s.connection(), None
     for prefix in dict.fromkeys(d.prefix for d in drafts):
         mine = [d for d in drafts if d.prefix == prefix]
-        first = next_ref_block(s, prefix, len(mine))
+        first = next_ref_block(conn, prefix, len(mine))
         for i, d in enumerate(mine):
             d.row["ref"] = f"{prefix}-{first + i:06d}"
     ids = dict((ref, tid) for tid, ref in conn.execute(_INSERT_TICKET, [d.row for d in drafts]))
@@ -158,7 +154,6 @@ def _insert_many(s: Session, drafts: list[_Draft]) -> list[Filed]:
         events += [{**vars(e), "ticket_id": tid} for e in d.events]
         if outbox.is_address(d.row["contact"]):  # the confirmation, sent by a mail worker
             notices = outbox.notices_for(d, d.events, d.token)
-            ring = ring or (keyring_of(s) if notices else None)
             at = d.row["created_at"]
             mails += [{**outbox.row_values(d, n, at, None, ring), "ticket_id": tid}
                       for n in notices]  # fmt: skip
