@@ -10,7 +10,8 @@ PostgreSQL (the server's defaults: fsync and synchronous commit on), each:
   priority from labels, no engine), checked: 500 tickets;
 - over HTTP (``triage serve``, gunicorn): ``POST /api/alerts`` at 8 connections, every request
   new alerts (``BENCH_ALERTS_PER_POST`` per post, default 1 and 10), and ``POST /api/tickets``
-  with the engine at 8 connections; tickets counted in the database afterwards.
+  with the engine at 8 connections (beside ``POST /api/triage``, the engine alone, which bounds
+  it); tickets counted in the database afterwards.
 
 Targets (issue 11): file_ticket >= 1,500/s SQLite, >= 1,000/s PostgreSQL; 500 alerts < 1 s;
 >= 1,000 alert filings/s over HTTP; >= 300 POST /api/tickets/s. ``BENCH_FILING_SECONDS`` sets
@@ -270,6 +271,12 @@ def http_rows(backend: str, env: dict, url: str, log: Path) -> list[dict]:
                              "busy_before": busy, "target": ">= 1000 alerts/s",
                              "ok": per_s >= 1000 and r["non_2xx"] == 0})  # fmt: skip
             bodies = ticket_bodies(f"http-{backend}")
+            say(f"{backend}: POST /api/triage (the engine alone, for scale), 8 conns, {SECONDS} s")
+            busy = busy_share()
+            r = load(base, "/api/triage", [{"question": b["description"]} for b in bodies], 8,
+                     SECONDS)  # fmt: skip
+            rows.append({"case": "POST /api/triage (engine only), 8 conns", "backend": backend,
+                         **r, "per_s": r["req_s"], "busy_before": busy})  # fmt: skip
             say(f"{backend}: POST /api/tickets, 8 conns, {SECONDS} s")
             before = count_tickets(db)
             busy = busy_share()
