@@ -1,9 +1,8 @@
-"""The staff console's forms: every form is a FlaskForm, so every post carries a CSRF token."""
+"""The staff console's forms: each a TextForm (a FlaskForm), so every post has a CSRF token."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     PasswordField,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from triage.desk.intake import LIMITS
 from triage.desk.lifecycle import ACTIONS
+from triage.web.validation import TextForm
 
 try:  # WTForms >= 3.3 wants SelectChoice; older releases take (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -33,7 +33,7 @@ REASON = [DataRequired(_l("A reason is required.")), Length(max=2000)]
 MESSAGE = [DataRequired(_l("The message must not be empty.")), Length(max=20000)]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TextForm):
     """Sign in with name and password."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
@@ -41,27 +41,27 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PostForm(FlaskForm):
+class PostForm(TextForm):
     """A button that only posts (logout, assign to me): the CSRF token is the whole form."""
 
     submit = SubmitField(_l("Go"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(TextForm):
     """An internal note, or a reply the customer sees."""
 
     message = TextAreaField(_l("Message"), validators=MESSAGE)
     submit = SubmitField(_l("Add"))
 
 
-class AskInfoForm(FlaskForm):
+class AskInfoForm(TextForm):
     """Ask the customer for information: the ticket waits on them, its clock pauses."""
 
     message = TextAreaField(_l("Message to the customer"), validators=MESSAGE)
     submit = SubmitField(_l("Ask for information"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(TextForm):
     """Answer with a suggested article: its link goes to the customer, the ticket is resolved."""
 
     url = HiddenField(validators=[DataRequired(), Length(max=500), Regexp(r"^/?[\w./-]*$")])
@@ -71,7 +71,7 @@ class AnswerForm(FlaskForm):
     submit = SubmitField(_l("Answer with this article"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(TextForm):
     """A lifecycle action with its reason (a coded one for defer and decline)."""
 
     action = SelectField(_l("Action"), choices=options(ACTIONS))
@@ -82,7 +82,7 @@ class StatusForm(FlaskForm):
     submit = SubmitField(_l("Apply"))
 
 
-class EscalateForm(FlaskForm):
+class EscalateForm(TextForm):
     """Move the ticket one line up or down, with a reason."""
 
     direction = SelectField(
@@ -92,7 +92,7 @@ class EscalateForm(FlaskForm):
     submit = SubmitField(_l("Move"))
 
 
-class ClassForm(FlaskForm):
+class ClassForm(TextForm):
     """Correct the request class (the ticket moves to the class's line)."""
 
     value = SelectField(_l("Class"), validate_choice=False)
@@ -100,7 +100,7 @@ class ClassForm(FlaskForm):
     submit = SubmitField(_l("Correct class"))
 
 
-class PriorityForm(FlaskForm):
+class PriorityForm(TextForm):
     """Correct the priority; the reason is shown to the customer."""
 
     value = SelectField(_l("Priority"), validate_choice=False)
@@ -108,7 +108,7 @@ class PriorityForm(FlaskForm):
     submit = SubmitField(_l("Correct priority"))
 
 
-class PhoneTicketForm(FlaskForm):
+class PhoneTicketForm(TextForm):
     """A request taken on the phone: the intake fields, filed with channel ``phone``."""
 
     contact = StringField(
