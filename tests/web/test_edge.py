@@ -82,6 +82,11 @@ def file_one(desk: Desk):
     return tickets.file_ticket(desk.db, POLICY, intake, Classified("access", "medium", "L1"), NOW)
 
 
+def bad(template: str) -> str:
+    """A JSON text with the lone-surrogate string in place of BAD."""
+    return template.replace("BAD", SURROGATE)
+
+
 def raw_json(client, path: str, text: str, **kw):
     """POST a raw JSON text (escapes kept as written)."""
     return client.post(path, data=text, content_type="application/json", **kw)
@@ -196,10 +201,10 @@ def test_nul_in_alert_labels(client, desk):
 
 
 def test_lone_surrogate_in_tickets_and_triage(client, desk):
-    r = raw_json(client, "/api/tickets", '{"description": %s, "contact": "a@b.c"}' % SURROGATE)
+    r = raw_json(client, "/api/tickets", bad('{"description": BAD, "contact": "a@b.c"}'))
     assert_json_4xx(r, 422)
     assert "surrogate" in r.json["error"]["message"]
-    r = raw_json(client, "/api/triage", '{"question": %s}' % SURROGATE)
+    r = raw_json(client, "/api/triage", bad('{"question": BAD}'))
     assert_json_4xx(r, 422)
     assert count(desk, Ticket) == 0
 
@@ -209,10 +214,10 @@ def test_lone_surrogate_in_comment_and_alert_labels(client, desk):
     events = count(desk, Event)
     auth = {"Authorization": f"Bearer {desk.token}"}
     path = f"/api/staff/tickets/{ref}/comments"
-    assert_json_4xx(raw_json(client, path, '{"message": %s}' % SURROGATE, headers=auth), 422)
-    text = (
+    assert_json_4xx(raw_json(client, path, bad('{"message": BAD}'), headers=auth), 422)
+    text = bad(
         '{"alerts": [{"status": "firing", "startsAt": "2026-11-23T09:00:00Z", '
-        '"labels": {"alertname": %s}}]}' % SURROGATE
+        '"labels": {"alertname": BAD}}]}'
     )
     assert_json_4xx(raw_json(client, "/api/alerts", text, headers=ALERT_AUTH), 422)
     assert count(desk, Event) == events and count(desk, Ticket) == 1
@@ -244,7 +249,8 @@ def test_alert_times_at_the_edges(client, desk):
     )
     assert_json_4xx(r, 422)
     assert "startsAt" in r.json["error"]["message"]
-    r = client.post("/api/alerts", json=alert(endsAt="0001-01-01T00:00:00+01:00"), headers=ALERT_AUTH)
+    late = alert(endsAt="0001-01-01T00:00:00+01:00")  # the year 0 in UTC
+    r = client.post("/api/alerts", json=late, headers=ALERT_AUTH)
     assert_json_4xx(r, 422)
     r = client.post("/api/alerts", json=alert(startsAt="0001-01-01T00:00:00Z"), headers=ALERT_AUTH)
     assert r.status_code == 200, r.json

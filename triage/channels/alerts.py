@@ -127,7 +127,7 @@ def parse_payload(data: Any) -> list[Alert]:
     if not isinstance(data, Mapping):
         raise AlertPayloadError("body: must be a JSON object")
     if data.get("version", "4") != "4":
-        raise AlertPayloadError("version: only Alertmanager webhook version \"4\" is understood")
+        raise AlertPayloadError('version: only Alertmanager webhook version "4" is understood')
     for name in ("status", "receiver", "groupKey"):
         if not isinstance(data.get(name, ""), str):
             raise AlertPayloadError(f"{name}: must be a string")
