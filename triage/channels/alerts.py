@@ -128,11 +128,9 @@ def parse_payload(data: Any) -> list[Alert]:
         raise AlertPayloadError("body: must be a JSON object")
     if data.get("version", "4") != "4":
         raise AlertPayloadError('version: only Alertmanager webhook version "4" is understood')
-    for name in ("status", "receiver", "groupKey"):
+    for name in ("status", "receiver", "groupKey"):  # informative only, but typed
         if not isinstance(data.get(name, ""), str):
             raise AlertPayloadError(f"{name}: must be a string")
-    if data.get("status", "firing") not in ("firing", "resolved"):
-        raise AlertPayloadError("status: must be 'firing' or 'resolved'")
     alerts = data.get("alerts")
     if not isinstance(alerts, list) or not alerts:
         raise AlertPayloadError("alerts: must be a non-empty list")

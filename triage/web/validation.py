@@ -15,6 +15,7 @@ from collections.abc import Callable
 from flask import Flask, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from triage.desk.validation import (
     NUL_MESSAGE,
@@ -95,7 +96,11 @@ def _bounded_body() -> None:
     short (a JSON syntax error, a truncated form) instead of "too large".
     """
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if request.content_length is not None or not limit:
+    if not limit:
+        return
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise RequestEntityTooLarge()  # before the media type: the size is known already
         return
     data = request.get_data(cache=True)  # later readers (JSON, form) use this copy
     if len(data) >= limit:
