@@ -7,6 +7,7 @@ errors into an application.
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,29 @@ def track(ref: str):
 def openapi_document() -> dict:
     """The OpenAPI 3 document as written in ``openapi.yml`` (enums not yet filled)."""
     return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+
+
+@cache
+def documented_query(rule: str, method: str) -> frozenset[str] | None:
+    """The query parameters the document gives an operation (a Flask rule), None if undocumented."""
+    path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
+    item = openapi_document()["paths"].get(path, {})
+    op = item.get(method.lower())
+    if op is None:
+        return None
+    params = [*item.get("parameters", []), *op.get("parameters", [])]
+    resolved = [_resolve(p) for p in params]
+    return frozenset(p["name"] for p in resolved if p.get("in") == "query")
+
+
+def _resolve(node: dict) -> dict:
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    out: Any = openapi_document()
+    for part in ref.removeprefix("#/").split("/"):
+        out = out[part]
+    return out
 
 
 def fill_enums(node: Any, enums: dict[str, list[str]]) -> Any:

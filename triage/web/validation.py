@@ -60,6 +60,18 @@ def _pairs_problem(pairs, where: str) -> InvalidField | None:
     return None
 
 
+def _unknown_query() -> str | None:
+    """The first query parameter the OpenAPI document does not give this API operation."""
+    if not is_api() or request.url_rule is None or not request.args:
+        return None
+    from triage.web.api import documented_query
+
+    known = documented_query(request.url_rule.rule, request.method)
+    if known is None:
+        return None  # not a documented operation (the site's search and feedback)
+    return next((name for name in request.args if name not in known), None)
+
+
 def _view_accepts_form() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "accepts_form", False))
@@ -75,6 +87,9 @@ def check_request():
     bad = _pairs_problem(request.args.items(multi=True), "query parameter")
     if bad:
         return _refuse(400, bad.message, bad.field)
+    unknown = _unknown_query()
+    if unknown:
+        return error_response(422, f"{unknown}: unknown query parameter", field=unknown)
     if request.method not in BODY_METHODS:
         return None
     _bounded_body()
