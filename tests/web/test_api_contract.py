@@ -32,7 +32,7 @@ from tests.web.test_api import NOW, TICKET, make_app
 from triage.desk.db import open_database
 from triage.desk.users import add_user
 
-EXAMPLES = 6  # per operation and mode: the whole run stays well under a minute per database
+EXAMPLES = 12  # per operation and mode: the whole run stays well under a minute per database
 BUDGET_SECONDS = 60
 ALERTS_SECRET = "contract-alerts-secret"
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,

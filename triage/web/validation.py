@@ -88,8 +88,8 @@ def check_request():
     if bad:
         return _refuse(400, bad.message, bad.field)
     unknown = _unknown_query()
-    if unknown:
-        return error_response(422, f"{unknown}: unknown query parameter", field=unknown)
+    if unknown is not None:  # "" is a name too (``?=x``)
+        return error_response(422, f"{unknown!r}: unknown query parameter", field=unknown)
     if request.method not in BODY_METHODS:
         return None
     _bounded_body()
