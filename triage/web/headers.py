@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from flask import Response
 
-#: The Content-Security-Policy of the app's pages. The built help site runs no inline script
-#: (tests/site checks it), so it shares this policy unchanged.
-CSP = (
+_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
+    "script-src 'self'{scripts}; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
     "object-src 'none'"
 )
+#: The Content-Security-Policy of the app's pages: scripts only from files of this origin.
+CSP = _CSP.format(scripts="")
+
+
+def csp(script_hashes: tuple[str, ...] = ()) -> str:
+    """The policy, also allowing the inline scripts of these ``sha256-...`` hashes (help site)."""
+    return _CSP.format(scripts="".join(f" '{h}'" for h in script_hashes))
+
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
