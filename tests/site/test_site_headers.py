@@ -78,3 +78,16 @@ def test_api_paths_are_not_the_sites(site_app):
     r = app.test_client().get("/api/tickets")
     assert r.status_code == 405 and r.is_json
     assert "GET" not in r.headers["Allow"]
+
+
+def test_the_site_build_refuses_an_article_with_a_script(tmp_path):
+    from tests.conftest import write_article
+    from tests.site.conftest import build_site, write_fixture_kb
+
+    kb = write_fixture_kb(tmp_path / "kb")
+    body = "# Portal error\n\nThe portal fails.\n\n<img src=x onerror=alert(1)>\n"
+    path = write_article(kb, "access", "portal-error", body=body)
+    result = build_site(kb, tmp_path / "site")
+    assert result.returncode != 0
+    assert f"access/{path.name}" in result.stderr and "raw HTML <img>" in result.stderr
+    assert not (tmp_path / "site" / "access" / "portal-error" / "index.html").exists()
