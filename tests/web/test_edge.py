@@ -341,3 +341,27 @@ def test_chunked_body_over_the_limit_is_413(client, desk):
     )
     assert_json_4xx(r, 413)
     assert count(desk, Ticket) == 0
+
+
+def test_the_documents_limits_are_the_desks():
+    """Every maxLength of a request text in openapi.yml is the one table's limit."""
+    from triage.desk.validation import LIMITS
+    from triage.web.api import openapi_document
+
+    doc = openapi_document()
+    found: dict[str, int] = {}
+    bodies = [
+        op["requestBody"]["content"]["application/json"]["schema"]
+        for item in doc["paths"].values()
+        for op in item.values()
+        if "requestBody" in op
+    ]
+    schemas = [doc["components"]["schemas"][b["$ref"].rsplit("/", 1)[1]] if "$ref" in b else b
+               for b in bodies]  # fmt: skip
+    for schema in schemas:
+        for name, prop in schema.get("properties", {}).items():
+            if "maxLength" in prop:
+                key = "description" if name == "question" and prop["maxLength"] > 5000 else name
+                assert prop["maxLength"] == LIMITS[key], (name, prop["maxLength"])
+                found[key] = prop["maxLength"]
+    assert {"description", "question", "contact", "module", "message", "reason"} <= set(found)
