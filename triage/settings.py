@@ -25,6 +25,15 @@ def database_url(instance: Path) -> str:
     return url or f"sqlite:///{instance / 'frontline.db'}"
 
 
+#: Staff access limits (README, "Configuration").
+ACCESS: dict[str, object] = {
+    "RATELIMIT_AUTH_FAILURES": "20 per minute",  # wrong API tokens / alert secrets per address
+    "LOGIN_LOCK_FAILURES": 5,  # failed console sign-ins of one name that lock it ...
+    "LOGIN_LOCK_MINUTES": 15,  # ... for this long (failures older than this are forgotten)
+    "STAFF_SESSION_HOURS": 12,  # a console sign-in ends after this long at the latest
+}
+
+
 def defaults(root: Path | None = None) -> dict[str, object]:
     """The default configuration, every path absolute."""
     root = (root or project_root()).resolve()
@@ -40,6 +49,7 @@ def defaults(root: Path | None = None) -> dict[str, object]:
         "SITE_DIR": str(root / "site"),
         "DATABASE_URL": database_url(instance),
         "PUBLIC_URL": "http://127.0.0.1:8000",
+        **ACCESS,
     }
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.channels.conftest import mail_config
 from triage.channels.mail_in import Inbox, start_listener
+from triage.channels.mail_out import send_pending
 from triage.channels.mailparse import Limits
 from triage.desk import receipts, tickets
 from triage.desk.channel_models import InboundMail, OutboxMessage
@@ -91,15 +93,42 @@ def test_russian_mail_and_sendmail_client(listener, db):
     assert t.status == "waiting_customer"  # module and version are missing: asked for
 
 
-def test_reply_threads_onto_the_ticket_and_wakes_it(listener, db, policy):
+def our_mail(db, policy, sink) -> EmailMessage:
+    """The last mail the desk sent (through the outbox, to the sink)."""
+    handler, port = sink
+    send_pending(db, policy, mail_config(port, sender=f"Support <{SUPPORT}>"), utcnow())
+    return handler.messages[-1]
+
+
+def answer(ours: EmailMessage, body: str, **kw) -> EmailMessage:
+    """A customer's reply to one of our mails, as a mail client writes it (To = Reply-To)."""
+    msg = mail("Re: " + ours["Subject"], body, **kw)
+    msg.replace_header("To", ours["Reply-To"])
+    msg["In-Reply-To"] = ours["Message-ID"]
+    msg["References"] = f"{ours['References']} {ours['Message-ID']}"
+    return msg
+
+
+def converse_to(port: int, msg: EmailMessage, sender: str = "ann@example.com"):
+    """MAIL, RCPT to the mail's To address, DATA; the server's reply."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.ehlo()
+        assert smtp.mail(sender)[0] == 250
+        assert smtp.rcpt(str(msg["To"]))[0] == 250
+        code, text = smtp.data(msg.as_bytes(policy=SMTP))
+        return code, text.decode()
+
+
+def test_reply_threads_onto_the_ticket_and_wakes_it(listener, db, policy, sink):
     _, port = listener
     converse(port, mail(message_id="<first@example.com>").as_bytes(policy=SMTP))
     tickets.transition(db, policy, "SUP-000001", "open", "bob", utcnow())
     tickets.transition(db, policy, "SUP-000001", "wait_customer", "bob", utcnow(), "Browser?")
+    ours = our_mail(db, policy, sink)  # "We need more information", with the reply address
+    assert ours["Reply-To"].startswith("support+SUP-000001.") and "Browser?" in ours.get_content()
     quoted = "Firefox 128 on Linux.\n\nOn Mon, Support <support@x> wrote:\n> Which browser?\n"
-    reply = mail("Re: [SUP-000001] Cannot sign in", quoted, sender="ANN@example.com",
-                 message_id="<second@example.com>")  # fmt: skip
-    assert converse(port, reply.as_bytes(policy=SMTP)) == (250, "2.0.0 Accepted as SUP-000001")
+    reply = answer(ours, quoted, sender="ANN@example.com", message_id="<second@example.com>")
+    assert converse_to(port, reply) == (250, "2.0.0 Accepted as SUP-000001")
     [t] = rows(db, Ticket)
     assert t.status == "open"
     said = [(e.actor, e.kind, e.message) for e in t.events if e.actor == "customer"]
@@ -206,3 +235,77 @@ def test_other_recipients_and_auto_replies(listener, db):
     auto["Auto-Submitted"] = "auto-replied"
     assert converse(port, auto.as_bytes(policy=SMTP))[0] == 250
     assert count(db, Ticket) == 0
+
+
+def resolved_ticket_of_carol(port, db, policy) -> str:
+    """Carol's ticket, filed by mail and resolved; its ref."""
+    first = mail(sender="carol@example.com", message_id="<carol-1@example.com>")
+    converse(port, first.as_bytes(policy=SMTP), "carol@example.com")
+    [t] = rows(db, Ticket)
+    for action in ("open", "resolve"):
+        tickets.transition(db, policy, t.ref, action, "bob", utcnow())
+    return t.ref
+
+
+def test_forged_from_does_not_reopen_carols_ticket(listener, db, policy):
+    """From: carol with MAIL FROM mallory and the ref in the subject: a new ticket, noted."""
+    _, port = listener
+    ref = resolved_ticket_of_carol(port, db, policy)
+    forged = mail(f"Re: [{ref}] Cannot sign in", "Please reopen, it broke again.",
+                  sender="carol@example.com", message_id="<forged@evil.test>")  # fmt: skip
+    code, text = converse(port, forged.as_bytes(policy=SMTP), "mallory@evil.test")
+    assert (code, text) == (250, "2.0.0 Accepted as SUP-000002")
+    carol, new = rows(db, Ticket)
+    assert carol.status == "resolved" and [e.actor for e in carol.events].count("customer") == 1
+    assert new.events[1].data["refers_to"] == ref
+    [note] = [e for e in new.events if e.kind == "comment"]
+    assert not note.public and f"claims to be a reply to {ref}" in note.message
+    assert "reply address" in note.message
+
+
+def test_a_wrong_or_foreign_secret_is_no_reply(listener, db, policy, sink):
+    """A made-up tag, or the secret of another ticket, does not thread onto Carol's ticket."""
+    _, port = listener
+    ref = resolved_ticket_of_carol(port, db, policy)
+    guessed = mail(f"Re: [{ref}] again", "It broke again.", sender="carol@example.com",
+                   message_id="<guess@evil.test>")  # fmt: skip
+    guessed.replace_header("To", f"support+{ref}.aaaaaaaaaaaaaaaa@frontline.test")
+    guessed["References"] = f"<{ref}.bbbbbbbbbbbbbbbb@frontline.test>"
+    assert converse_to(port, guessed, "mallory@evil.test")[1].endswith("SUP-000002")
+    converse(port, mail("Other", "My own problem.", sender="mallory@evil.test",
+                                message_id="<m@evil.test>").as_bytes(policy=SMTP))  # fmt: skip
+    mallorys = our_mail(db, policy, sink)  # the confirmation of Mallory's own ticket SUP-000003
+    assert mallorys["To"] == "mallory@evil.test" and "SUP-000003" in mallorys["Reply-To"]
+    swapped = answer(mallorys, "reopen", sender="carol@example.com", message_id="<sw@evil.test>")
+    swapped.replace_header("Subject", f"Re: [{ref}] again")
+    # Mallory's secret, Carol's From: neither Carol's ticket nor (not the contact) Mallory's
+    assert converse_to(port, swapped, "mallory@evil.test")[1].endswith("SUP-000004")
+    carol, _, _, last = rows(db, Ticket)
+    assert carol.status == "resolved" and last.events[1].data["refers_to"] == "SUP-000003"
+
+
+def test_a_real_reply_reopens_a_resolved_ticket(listener, db, policy, sink):
+    _, port = listener
+    ref = resolved_ticket_of_carol(port, db, policy)
+    ours = our_mail(db, policy, sink)
+    assert "resolved" in ours["Subject"]
+    reply = answer(ours, "It broke again.", sender="carol@example.com", message_id="<c2@ex.com>")
+    assert converse_to(port, reply, "carol@example.com") == (250, f"2.0.0 Accepted as {ref}")
+    [carol] = rows(db, Ticket)
+    assert carol.status == "in_progress" and carol.events[-1].data["action"] == "reopen"
+
+
+def test_quoted_secrets_are_not_stored(listener, db, policy, sink):
+    """A new mail quoting our link and reply address: the ticket keeps neither secret."""
+    _, port = listener
+    converse(port, mail(message_id="<q1@example.com>").as_bytes(policy=SMTP))
+    ours = our_mail(db, policy, sink)
+    body = ours.get_content()
+    link = next(w for w in body.split() if "token=" in w)
+    quoting = mail("Fwd: my old request", f"See {link} and write to {ours['Reply-To']}",
+                   sender="dave@example.com", message_id="<q2@example.com>")  # fmt: skip
+    assert converse(port, quoting.as_bytes(policy=SMTP), "dave@example.com")[0] == 250
+    token, tag = link.split("token=")[1], str(ours["Reply-To"]).split(".")[1].split("@")[0]
+    second = rows(db, Ticket)[1]
+    assert token not in second.description and tag not in second.description
+    assert "/t/SUP-000001?token=" in second.description

@@ -4,6 +4,12 @@ A firing alert opens a ticket (channel ``alert``) or, when a ticket it opened is
 adds an event to that one; class and priority come from its ``class`` and ``severity`` labels
 through the policy's ``alerts:`` rules. A resolved alert adds an event. Each firing is an
 episode keyed by (fingerprint, startsAt), so a replayed webhook changes nothing.
+
+The same alert is the same fingerprint: while the ticket one of its firings opened is active,
+every firing goes to that ticket (the fingerprint's row in ``alert_fingerprints`` is unique and
+locked while filing, so firings arriving together open one ticket). Each alert's episode and
+its ticket are written in one transaction: a webhook cut short by a crash is filed by the
+Alertmanager's retry, each alert exactly once.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 from triage.desk import receipts, tickets
 from triage.desk.db import Database
 from triage.desk.intake import Classified, Intake
+from triage.desk.unit import Joined, one_transaction
 from triage.engine.policy import Policy
 
 ACTOR = "alertmanager"
@@ -174,42 +181,51 @@ def _intake(alert: Alert) -> Intake:
     )
 
 
-def _fired(db: Database, policy: Policy, alert: Alert, now: datetime) -> Outcome:
-    fp, starts = alert.fingerprint, alert.starts_at
-    if not receipts.claim_episode(db, fp, starts, alert.name, now):
-        known = receipts.episode(db, fp, starts)
-        return Outcome(fp, alert.status, "replayed", known.ref if known else None)
-    try:
-        ref = receipts.open_ticket_of(db, fp)
-        if ref:
-            note = f"Alert {alert.name} fired again at {starts.isoformat()}.\n\n{describe(alert)}"
-            tickets.comment(db, policy, ref, ACTOR, now, note, public=False)
-            action = "updated"
-        else:
-            ref = tickets.file_ticket(db, policy, _intake(alert), classify(alert, policy), now).ref
-            action = "opened"
-    except Exception:
-        receipts.forget_episode(db, fp, starts)  # a retry of the webhook files it again
-        raise
-    receipts.set_episode(db, fp, starts, now, "firing", ref)
+def _fired(unit: Joined, policy: Policy, alert: Alert, now: datetime) -> Outcome:
+    s, fp, starts = unit.session, alert.fingerprint, alert.starts_at
+    episode = receipts.take_episode(s, fp, starts, alert.name, now, "firing")
+    if episode is None:
+        return _replayed(unit, alert)
+    mark = receipts.lock_fingerprint(s, fp, now)  # one active ticket per fingerprint
+    active = receipts.active_ticket(s, mark)
+    if active:
+        ticket_id, ref = active
+        note = f"Alert {alert.name} fired again at {starts.isoformat()}.\n\n{describe(alert)}"
+        tickets.comment(unit, policy, ref, ACTOR, now, note, public=False)
+        action = "updated"
+    else:
+        ref = tickets.file_ticket(unit, policy, _intake(alert), classify(alert, policy), now).ref
+        ticket_id, action = receipts.ticket_id_of(s, ref), "opened"
+        mark.ticket_id, mark.updated_at = ticket_id, now
+    episode.status, episode.ticket_id, episode.updated_at = "firing", ticket_id, now
     return Outcome(fp, alert.status, action, ref)
 
 
-def _resolved(db: Database, policy: Policy, alert: Alert, now: datetime) -> Outcome:
-    fp, starts = alert.fingerprint, alert.starts_at
-    known = receipts.episode(db, fp, starts)
-    if known is None:  # resolved without us having seen it fire: attach to an open ticket
-        if not receipts.claim_episode(db, fp, starts, alert.name, now):
-            return Outcome(fp, alert.status, "replayed", None)
-        ref = receipts.open_ticket_of(db, fp)
-    else:
-        ref = known.ref
-    if not receipts.set_episode(db, fp, starts, now, "resolved", ref, alert.ends_at or now):
-        return Outcome(fp, alert.status, "replayed", ref)
+def _replayed(unit: Joined, alert: Alert) -> Outcome:
+    known = receipts.episode(unit, alert.fingerprint, alert.starts_at)
+    return Outcome(alert.fingerprint, alert.status, "replayed", known.ref if known else None)
+
+
+def _resolved(unit: Joined, policy: Policy, alert: Alert, now: datetime) -> Outcome:
+    s, fp, starts = unit.session, alert.fingerprint, alert.starts_at
+    ended = alert.ends_at or now
+    episode = s.execute(receipts.episode_query(fp, starts).with_for_update()).scalar()
+    if episode is None:  # resolved without us having seen it fire: attach to an active ticket
+        episode = receipts.take_episode(s, fp, starts, alert.name, now, "resolved")
+        if episode is None:
+            return _replayed(unit, alert)
+        active = receipts.active_ticket(s, receipts.lock_fingerprint(s, fp, now))
+        episode.ticket_id = active[0] if active else None
+    elif episode.status == "resolved":
+        return _replayed(unit, alert)
+    episode.status, episode.updated_at, episode.ends_at = "resolved", now, ended
+    s.flush()
+    known = receipts.episode(unit, fp, starts)
+    ref = known.ref if known else None
     if ref is None:
         return Outcome(fp, alert.status, "ignored", None)
-    ended = (alert.ends_at or now).isoformat()
-    tickets.comment(db, policy, ref, ACTOR, now, f"Alert {alert.name} resolved at {ended}.", False)
+    message = f"Alert {alert.name} resolved at {ended.isoformat()}."
+    tickets.comment(unit, policy, ref, ACTOR, now, message, False)
     return Outcome(fp, alert.status, "resolved", ref)
 
 
@@ -217,4 +233,8 @@ def handle_payload(data: Any, db: Database, policy: Policy, now: datetime) -> li
     """Apply a webhook body: every alert opened, updated, resolved, or recognised as a replay."""
     alerts = parse_payload(data)
     handlers = {"firing": _fired, "resolved": _resolved}
-    return [handlers[a.status](db, policy, a, now) for a in alerts]
+    outcomes = []
+    for a in alerts:  # each alert: its episode and its ticket in one transaction
+        with one_transaction(db) as unit:
+            outcomes.append(handlers[a.status](unit, policy, a, now))
+    return outcomes

@@ -5,6 +5,10 @@ MAIL_SECURITY (none, starttls, tls), MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM, PU
 MAIL_CA_FILE (a CA bundle to trust besides the system's). A pass claims due messages, sends them
 on one connection and records each outcome: a 5xx reply to a message fails it for good; anything
 else (4xx, network, TLS or sign-in trouble) retries with exponential backoff.
+
+Each mail carries its ticket's secret reply address, ``Reply-To: support+SUP-000123.<tag>@...``,
+and the same ``<SUP-000123.<tag>@...>`` in References (the tag is an HMAC of the ref under the
+desk's key, never stored): only a reply that carries it is taken as the customer's reply.
 """
 
 from __future__ import annotations
@@ -13,17 +17,20 @@ import os
 import smtplib
 import socket
 import ssl
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from triage.channels.mailparse import reply_address, thread_id
 from triage.channels.render import Rendered, TemplateError, render
 from triage.desk import outbox
 from triage.desk.db import Database
 from triage.desk.outbox import OutboxItem
+from triage.desk.tokens import Keyring, default_keyring, keyring_of
 from triage.engine.policy import Policy
 
 SECURITY = ("none", "starttls", "tls")
@@ -48,6 +55,7 @@ class MailConfig:
     max_attempts: int = 8
     backoff_base: float = 60.0
     ca_file: str = ""
+    lease: float = 300.0  # seconds a sender holds a claimed message (renewed before each one)
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> MailConfig:
@@ -66,6 +74,7 @@ class MailConfig:
                 max_attempts=int(cfg.get("MAIL_MAX_ATTEMPTS", d.max_attempts)),  # type: ignore[arg-type]
                 backoff_base=float(cfg.get("MAIL_BACKOFF_SECONDS", d.backoff_base)),  # type: ignore[arg-type]
                 ca_file=str(cfg.get("MAIL_CA_FILE", "") or ""),
+                lease=float(cfg.get("MAIL_LEASE_SECONDS", d.lease)),  # type: ignore[arg-type]
             )
         except (TypeError, ValueError) as exc:
             raise MailConfigError(f"MAIL_* setting is not a number: {exc}") from None
@@ -76,14 +85,20 @@ class MailConfig:
         return conf
 
 
-def build_message(item: OutboxItem, rendered: Rendered, cfg: MailConfig) -> EmailMessage:
-    """The email for one outbox item, threaded per ticket, marked as automatic (RFC 3834)."""
-    domain = parseaddr(cfg.sender)[1].rpartition("@")[2]
+def build_message(
+    item: OutboxItem, rendered: Rendered, cfg: MailConfig, ring: Keyring | None = None
+) -> EmailMessage:
+    """The email for one outbox item, threaded per ticket, marked as automatic (RFC 3834),
+    with the ticket's secret reply address (Reply-To) and thread id (References)."""
+    address = parseaddr(cfg.sender)[1]
+    domain = address.rpartition("@")[2]
+    tag = (ring or default_keyring()).reply_tag(item.ref)
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = cfg.sender, item.to_addr, rendered.subject
+    msg["Reply-To"] = reply_address(address, item.ref, tag)
     msg["Date"] = format_datetime(datetime.now().astimezone())
-    msg["Message-ID"] = make_msgid(f"{item.kind}.{item.id}", domain=domain)
-    msg["References"] = f"<{item.ref}@{domain}>"
+    msg["Message-ID"] = make_msgid(f"{item.kind}.{item.id}", domain=domain)  # stored: no tag
+    msg["References"] = thread_id(item.ref, tag, domain)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(rendered.body)  # clears Content-* headers: the language goes after it
     msg["Content-Language"] = item.lang
@@ -141,14 +156,25 @@ def _fail(db, item, worker, now, exc, cfg, result: SendResult, final: bool | Non
         result.retried += 1
 
 
-def _deliver(db, policy, cfg, smtp, item, worker, now, result: SendResult) -> None:
+class SealError(ValueError):
+    """A message's sealed secret cannot be opened with the configured keys (DATA_KEYS)."""
+
+    smtp_code = 550  # it never gets better: given up, and its sealed value erased
+
+
+def _deliver(db, policy, cfg, smtp, item, worker, now, result: SendResult, ring, clock) -> None:
     try:
+        if not item.sealed_ok:
+            raise SealError("the sealed secret cannot be opened with the configured DATA_KEYS")
         rendered = render(item.kind, item.lang, item.context, policy, cfg.public_url)
     except (TemplateError, KeyError, ValueError) as exc:
         exc.smtp_code = 550  # type: ignore[attr-defined] - a broken message never gets better
         _fail(db, item, worker, now, exc, cfg, result)
         return
-    msg = build_message(item, rendered, cfg)
+    msg = build_message(item, rendered, cfg, ring)
+    if not outbox.renew(db, item, worker, clock, cfg.lease):  # another sender took it over
+        result.errors.append(f"{item.ref} {item.kind}: lease lost, left to the other sender")
+        return
     try:
         smtp.send_message(msg)
     except (smtplib.SMTPException, OSError) as exc:
@@ -162,10 +188,15 @@ def send_pending(
     db: Database, policy: Policy, cfg: MailConfig, now: datetime, worker: str | None = None,
     limit: int = 50,
 ) -> SendResult:  # fmt: skip
-    """Claim due outbox messages and deliver them on one connection; the counts."""
+    """Claim due outbox messages and deliver them on one connection; the counts.
+
+    ``now`` is the pass's clock; each lease renewal adds the time the pass has taken so far.
+    """
     worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     result = SendResult()
-    items = outbox.claim(db, now, worker, limit)
+    ring = keyring_of(db)
+    started = time.monotonic()
+    items = outbox.claim(db, now, worker, limit, cfg.lease)
     live = [i for i in items if still_applies(i)]
     for item in items:
         if item not in live:
@@ -181,5 +212,6 @@ def send_pending(
         return result
     with smtp:
         for item in live:
-            _deliver(db, policy, cfg, smtp, item, worker, now, result)
+            clock = now + timedelta(seconds=time.monotonic() - started)  # for the lease only
+            _deliver(db, policy, cfg, smtp, item, worker, now, result, ring, clock)
     return result

@@ -68,6 +68,8 @@ class ParsedMail:
     text: str
     attachments: tuple[Part, ...]
     automatic: bool  # an auto-reply (RFC 3834) or bulk mail: never answered
+    addressed: tuple[str, ...] = ()  # To, Cc and Delivered-To addresses (lower case)
+    references: tuple[str, ...] = ()  # message ids of In-Reply-To and References
 
 
 class _Text(HTMLParser):
@@ -134,6 +136,54 @@ def find_ref(subject: str, prefix: str) -> str | None:
     """The ticket ref in a subject (``[SUP-000123]``), or None."""
     m = re.search(rf"\[\s*({re.escape(prefix)}-\d{{1,12}})\s*\]", subject or "", re.IGNORECASE)
     return m.group(1).upper() if m else None
+
+
+def reply_address(support: str, ref: str, tag: str) -> str:
+    """A ticket's secret reply address: ``support+SUP-000123.<tag>@domain`` (RFC 5233)."""
+    local, _, domain = support.partition("@")
+    return f"{local.split('+', 1)[0]}+{ref}.{tag}@{domain}"
+
+
+def thread_id(ref: str, tag: str, domain: str) -> str:
+    """A ticket's secret thread id, sent in References so replies carry it back."""
+    return f"<{ref}.{tag}@{domain}>"
+
+
+def base_address(address: str) -> str:
+    """An address without its ``+detail`` part, lower case (what the mailbox is)."""
+    local, _, domain = address.strip().lower().partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _secret_patterns(prefix: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    ref = rf"({re.escape(prefix)}-\d{{1,12}})\.([a-z2-7]{{8,64}})"
+    return (
+        re.compile(rf"\+{ref}@", re.IGNORECASE),  # in a reply address
+        re.compile(rf"<{ref}@[^>\s]+>", re.IGNORECASE),  # in a thread id
+    )
+
+
+def secret_claims(mail: ParsedMail, prefix: str, recipients=()) -> list[tuple[str, str]]:
+    """(ref, tag) pairs a mail carries in its recipients and references, in order, once each."""
+    address, thread = _secret_patterns(prefix)
+    found: list[tuple[str, str]] = []
+    for text in (*recipients, *mail.addressed):
+        found += [(m.group(1).upper(), m.group(2).lower()) for m in address.finditer(text)]
+    for text in mail.references:
+        found += [(m.group(1).upper(), m.group(2).lower()) for m in thread.finditer(text)]
+    return list(dict.fromkeys(found))
+
+
+_TRACKING = re.compile(r"([?&]token=)[A-Za-z0-9_-]{16,}")
+
+
+def redact(text: str, prefix: str) -> str:
+    """Text to store from a mail, without the secrets our own mails carry: reply tags and
+    tracking tokens that a customer's mail quotes back (pure)."""
+    address, thread = _secret_patterns(prefix)
+    text = address.sub(lambda m: f"+{m.group(1)}@", text or "")
+    text = thread.sub(lambda m: f"<{m.group(1)}@…>", text)
+    return _TRACKING.sub(r"\1…", text)
 
 
 _FIELD = re.compile(
@@ -211,4 +261,14 @@ def parse_mail(raw: bytes, limits: Limits = Limits(), envelope_from: str = "") -
     key = hashlib.sha256(message_id.encode() if message_id else raw).hexdigest()
     auto = str(msg.get("Auto-Submitted", "no")).strip().lower() != "no"
     auto = auto or str(msg.get("Precedence", "")).strip().lower() in ("bulk", "junk", "list")
-    return ParsedMail(key, message_id, sender, subject, text, attachments, auto)
+    addressed = tuple(
+        a.addr_spec.lower()
+        for name in ("To", "Cc", "Delivered-To")
+        for header in (msg.get_all(name) or [])
+        for a in getattr(header, "addresses", ())
+    )
+    refs = " ".join(str(msg.get(name, "")) for name in ("In-Reply-To", "References"))
+    references = tuple(re.findall(r"<[^<>\s]{1,500}>", refs))
+    return ParsedMail(
+        key, message_id, sender, subject, text, attachments, auto, addressed, references
+    )

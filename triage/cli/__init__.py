@@ -7,7 +7,7 @@ import sys
 import click
 
 from triage import __version__
-from triage.cli import desk, evaluation, kb, mail, model, search, sla, web
+from triage.cli import desk, evaluation, kb, mail, model, search, sla, users, web
 from triage.cli import writers as writers  # noqa: F401 - adds kb gaps|review|draft|link
 from triage.cli.report import report_command
 
@@ -35,7 +35,7 @@ main.add_command(kb.kb)
 main.add_command(evaluation.eval_group)
 main.add_command(sla.sla)
 main.add_command(model.train_command)
-main.add_command(desk.users)
+main.add_command(users.users)
 main.add_command(desk.tickets)
 main.add_command(desk.desk)
 main.add_command(desk.db_group)

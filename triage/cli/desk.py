@@ -1,4 +1,4 @@
-"""``triage users|tickets|desk|db ...``: the desk's admin commands (database from DATABASE_URL)."""
+"""``triage tickets|desk|db ...``: the desk's admin commands (database from DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -26,13 +26,15 @@ def database():
     from sqlalchemy.exc import OperationalError
 
     from triage.desk import db as desk_db
+    from triage.desk.tokens import keyring_from_config
 
-    url = str(common.config()["DATABASE_URL"])
+    cfg = common.config()
+    url = str(cfg["DATABASE_URL"])
     try:
         desk_db.upgrade(url)
     except OperationalError as exc:
         raise click.ClickException(f"cannot open {safe_url(url)}: {exc.orig}") from None
-    return desk_db.open_database(url)
+    return desk_db.open_database(url, keyring_from_config(cfg))
 
 
 @click.group("db")
@@ -53,51 +55,6 @@ def upgrade() -> None:
     except OperationalError as exc:
         raise click.ClickException(f"cannot open {safe_url(url)}: {exc.orig}") from None
     click.echo(f"database {safe_url(url)} at revision {revision}")
-
-
-@click.group("users")
-def users() -> None:
-    """Staff accounts and their API tokens."""
-
-
-@users.command("add")
-@click.argument("name")
-@click.option("--role", required=True, type=click.Choice(ROLES), help="What the user may do.")
-@click.option("--password", is_flag=True, help="Also set a password (asked for, hidden).")
-def users_add(name: str, role: str, password: bool) -> None:
-    """Create user NAME and print the API token (shown only this once)."""
-    from triage.desk.users import UserError, add_user
-
-    secret = None
-    if password:
-        secret = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    db = database()
-    try:
-        token = add_user(db, name, role, datetime.now(UTC), password=secret)
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        db.dispose()
-    click.echo(f"API token (shown once): {token}")
-    click.echo(f"created user {name} with role {role}")
-
-
-@users.command("lang")
-@click.argument("name")
-@click.argument("lang")
-def users_lang(name: str, lang: str) -> None:
-    """Set the staff console's language of user NAME (en, ru, uk, de; 'browser' to clear)."""
-    from triage.desk.users import UserError, set_lang
-
-    langs = common.policy().languages
-    db = database()
-    try:
-        set_lang(db, name, None if lang == "browser" else lang, tuple(langs))
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        db.dispose()
-    click.echo(f"user {name}: console language {lang}")
 
 
 @click.group("tickets")

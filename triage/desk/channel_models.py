@@ -2,7 +2,8 @@
 
 The outbox holds every message the desk owes a customer until a sender delivers it; inbound
 mail keys make a Message-ID count once; alert episodes tie an Alertmanager fingerprint (and the
-moment it started firing) to the ticket it opened, so a replayed webhook changes nothing.
+moment it started firing) to the ticket it opened, so a replayed webhook changes nothing; alert
+fingerprints name the one active ticket of an alert.
 """
 
 from __future__ import annotations
@@ -93,4 +94,19 @@ class AlertEpisode(Base):
     status: Mapped[str] = mapped_column(String(16), default="firing")
     ends_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlertFingerprint(Base):
+    """Per alert fingerprint (unique), the ticket its firings go to while that ticket is active.
+
+    Its row is locked by whoever files or updates for the fingerprint, so two firings of one
+    alert arriving together (two start times) open one ticket, never two.
+    """
+
+    __tablename__ = "alert_fingerprints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(128), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

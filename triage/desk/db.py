@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,6 +60,7 @@ class Database:
     engine: Engine
     reader: sessionmaker[Session]
     writer: sessionmaker[Session]
+    keyring: Any = None  # triage.desk.tokens.Keyring; None: the settings' (sessions carry it)
 
     @property
     def dialect(self) -> str:
@@ -82,14 +84,16 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str) -> Database:
-    """Open (not create) the database at ``url``."""
+def open_database(url: str, keyring: Any = None) -> Database:
+    """Open (not create) the database at ``url``; ``keyring`` seals the secrets it keeps."""
     engine = make_engine(url)
     writing = engine.execution_options(write=True)
+    info = {"keyring": keyring}
     return Database(
         engine=engine,
-        reader=sessionmaker(engine, expire_on_commit=False),
-        writer=sessionmaker(writing, expire_on_commit=False),
+        reader=sessionmaker(engine, expire_on_commit=False, info=info),
+        writer=sessionmaker(writing, expire_on_commit=False, info=info),
+        keyring=keyring,
     )
 
 

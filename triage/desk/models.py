@@ -136,7 +136,7 @@ class Event(Base):
 
 
 class User(Base):
-    """A staff member: a role, an optional password and an API token (both stored hashed)."""
+    """A staff member: a role and an optional password (hashed); API tokens are ``api_tokens``."""
 
     __tablename__ = "users"
 
@@ -144,7 +144,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # before 0005 only
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     lang: Mapped[str | None] = mapped_column(String(8))  # the console's language; None: browser

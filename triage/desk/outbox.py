@@ -2,12 +2,19 @@
 
 ``tickets.py`` calls ``on_events`` inside the transaction that logs the events, so a message is
 queued exactly when its cause is committed; senders ``claim`` due rows (``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), send outside the transaction under a
-lease, then ``mark_sent`` or ``mark_failed`` (retried with exponential backoff).
+LOCKED`` on PostgreSQL, a conditional UPDATE per row on SQLite), send outside the transaction
+under a lease they ``renew`` (and re-check) just before each message, then ``mark_sent`` or
+``mark_failed`` (retried with exponential backoff).
+
+Secrets a message must carry (the tracking token of a confirmation) are never stored plain:
+``on_events`` seals them with the database's keyring into ``context["sealed"]``, ``claim``
+opens them for the sender only, and the sealed value is erased once the message is sent,
+given up or dropped.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +28,7 @@ from sqlalchemy.orm import Session
 from triage.desk.channel_models import OutboxMessage
 from triage.desk.db import Database
 from triage.desk.models import Ticket
+from triage.desk.tokens import Keyring, keyring_of
 
 KINDS = (
     "confirmation",
@@ -33,7 +41,8 @@ KINDS = (
     "reply",
 )
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-SECRET_KEYS = ("token",)  # removed from a message's context once it has been sent
+SECRET_KEYS = ("token",)  # sealed in the stored context, erased once sent or given up
+SEALED = "sealed"
 
 
 def is_address(contact: str | None) -> bool:
@@ -104,14 +113,40 @@ def notices_for(ticket: Any, events: Iterable[Any], token: str | None = None) ->
     return out
 
 
-def _row(ticket: Ticket, notice: Notice, now: datetime, key: str | None) -> OutboxMessage:
+def seal_context(context: dict[str, Any], ring: Keyring) -> dict[str, Any]:
+    """The context to store: its secrets sealed into one encrypted value (pure)."""
+    secret = {k: context[k] for k in SECRET_KEYS if context.get(k)}
+    kept = {k: v for k, v in context.items() if k not in SECRET_KEYS}
+    return {**kept, SEALED: ring.seal(json.dumps(secret))} if secret else kept
+
+
+def open_context(stored: dict[str, Any], ring: Keyring) -> tuple[dict[str, Any], bool]:
+    """The context a sender renders, secrets opened; False when the seal cannot be opened."""
+    context = {k: v for k, v in stored.items() if k != SEALED}
+    if not stored.get(SEALED):
+        return context, True
+    opened = ring.unseal(str(stored[SEALED]))
+    if opened is None:
+        return context, False
+    return {**context, **json.loads(opened)}, True
+
+
+def scrubbed(context: dict[str, Any]) -> dict[str, Any]:
+    """A context without any secret, sealed or plain (what a finished message keeps)."""
+    return {k: v for k, v in context.items() if k not in SECRET_KEYS and k != SEALED}
+
+
+def _row(
+    ticket: Ticket, notice: Notice, now: datetime, key: str | None, ring: Keyring
+) -> OutboxMessage:
+    context = {"ref": ticket.ref, "plan": ticket.plan, **notice.context}
     return OutboxMessage(
         ticket=ticket,
         ref=ticket.ref,
         kind=notice.kind,
         lang=ticket.lang,
         to_addr=ticket.contact.strip(),
-        context={"ref": ticket.ref, "plan": ticket.plan, **notice.context},
+        context=seal_context(context, ring),
         dedup_key=key,
         status="pending",
         attempts=0,
@@ -127,8 +162,9 @@ def on_events(
     if not is_address(ticket.contact):
         return 0
     notices = notices_for(ticket, events, token)
+    ring = keyring_of(session) if notices else None
     for notice in notices:
-        session.add(_row(ticket, notice, now, None))
+        session.add(_row(ticket, notice, now, None, ring))
     return len(notices)
 
 
@@ -141,7 +177,7 @@ def enqueue_once(session: Session, ticket: Ticket, notice: Notice, now: datetime
         return False
     try:
         with session.begin_nested():
-            session.add(_row(ticket, notice, now, key))
+            session.add(_row(ticket, notice, now, key, keyring_of(session)))
     except IntegrityError:  # another sender queued it a moment ago
         return False
     return True
@@ -159,33 +195,69 @@ class OutboxItem:
     context: dict[str, Any]
     attempts: int
     ticket_status: str | None
+    sealed_ok: bool = True  # False: its secret cannot be opened with the configured keys
+
+
+def _due(now: datetime):
+    return or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
+    )
 
 
 def claim(
     db: Database, now: datetime, worker: str, limit: int = 20, lease: float = 300.0
 ) -> list[OutboxItem]:
-    """Take up to ``limit`` due messages for ``worker`` for ``lease`` seconds."""
-    due = or_(
-        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
-    )
-    query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
+    """Take up to ``limit`` due messages for ``worker`` for ``lease`` seconds.
+
+    PostgreSQL locks the rows it takes (``FOR UPDATE SKIP LOCKED``: two senders never wait on
+    or take the same row); on SQLite each row is taken by an UPDATE that re-checks it is still
+    due, and only the rows that UPDATE changed are this worker's.
+    """
+    query = select(OutboxMessage).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
+    until = now + timedelta(seconds=lease)
     with db.write() as s:
+        ring = keyring_of(s)
         if s.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-        rows = s.execute(query).scalars().all()
-        ids = {r.ticket_id for r in rows if r.ticket_id}
+            rows = s.execute(query.with_for_update(skip_locked=True, of=OutboxMessage)).scalars()
+            taken = list(rows)
+            for r in taken:
+                r.status, r.claimed_by = "sending", worker
+                r.claimed_until, r.attempts = until, r.attempts + 1
+            s.flush()
+        else:
+            taken = []
+            for r in s.execute(query).scalars().all():
+                took = s.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == r.id, _due(now))
+                    .values(status="sending", claimed_by=worker, claimed_until=until,
+                            attempts=OutboxMessage.attempts + 1)
+                    .execution_options(synchronize_session=False)
+                )  # fmt: skip
+                if took.rowcount == 1:
+                    s.refresh(r)
+                    taken.append(r)
+        ids = {r.ticket_id for r in taken if r.ticket_id}
         found = select(Ticket.id, Ticket.status).where(Ticket.id.in_(ids))
         statuses = {row[0]: row[1] for row in s.execute(found)} if ids else {}
         items = []
-        for r in rows:
-            r.status, r.claimed_by = "sending", worker
-            r.claimed_until, r.attempts = now + timedelta(seconds=lease), r.attempts + 1
+        for r in taken:
+            context, ok = open_context(dict(r.context), ring)
             items.append(
-                OutboxItem(r.id, r.ref, r.kind, r.lang, r.to_addr, dict(r.context), r.attempts,
-                           statuses.get(r.ticket_id))
+                OutboxItem(r.id, r.ref, r.kind, r.lang, r.to_addr, context, r.attempts,
+                           statuses.get(r.ticket_id), ok)
             )  # fmt: skip
         return items
+
+
+def renew(db: Database, item: OutboxItem, worker: str, now: datetime, lease: float = 300.0) -> bool:
+    """Extend the worker's lease on a message just before sending it; False if it was lost."""
+    with db.write() as s:
+        done = s.execute(
+            _mine(item.id, worker).values(claimed_until=now + timedelta(seconds=lease))
+        )
+        return done.rowcount == 1
 
 
 def _mine(item_id: int, worker: str):
@@ -197,8 +269,8 @@ def _mine(item_id: int, worker: str):
 
 
 def mark_sent(db: Database, item: OutboxItem, worker: str, now: datetime, message_id: str) -> bool:
-    """Record a delivery (secrets dropped from the stored context); False if the lease was lost."""
-    context = {k: v for k, v in item.context.items() if k not in SECRET_KEYS}
+    """Record a delivery (secrets erased from the stored context); False if the lease was lost."""
+    context = scrubbed(item.context)
     values = {"status": "sent", "sent_at": now, "message_id": message_id, "context": context}
     with db.write() as s:
         done = s.execute(
@@ -223,11 +295,13 @@ def mark_failed(
     max_attempts: int = 8,
     base: float = 60.0,
 ) -> str:
-    """Record a failed try: back to pending after a backoff, or failed; the new status."""
+    """Record a failed try: back to pending after a backoff, or failed (its secrets erased)."""
     final = permanent or item.attempts >= max_attempts
     status = "failed" if final else "pending"
     later = now + timedelta(seconds=backoff(item.attempts, base))
     values = {"status": status, "last_error": error[:2000], "next_attempt_at": later}
+    if final:
+        values["context"] = scrubbed(item.context)
     with db.write() as s:
         s.execute(_mine(item.id, worker).values(**values, claimed_until=None))
     return status
@@ -235,5 +309,6 @@ def mark_failed(
 
 def drop(db: Database, item: OutboxItem, worker: str, reason: str) -> None:
     """Give up a message that no longer applies (e.g. a reminder for a ticket now answered)."""
+    values = {"status": "dropped", "last_error": reason, "context": scrubbed(item.context)}
     with db.write() as s:
-        s.execute(_mine(item.id, worker).values(status="dropped", last_error=reason))
+        s.execute(_mine(item.id, worker).values(**values, claimed_until=None))

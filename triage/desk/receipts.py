@@ -1,8 +1,13 @@
 """What the channels received: mail keys (processed once), attachments, alert episodes.
 
-The channels call these instead of touching the ORM. A mail is *claimed* by inserting its key
-(unique) before anything is filed: a second delivery of the same Message-ID, even concurrent,
-finds the key and is dropped; a failed filing releases the claim so the sender may retry.
+The channels call these instead of touching the ORM. A mail's key (unique) is recorded in the
+transaction that files its ticket or reply, so both are committed or neither is: a second
+delivery of the same Message-ID, even concurrent, finds the key and is dropped, and a mail whose
+filing failed or was cut short (a crash) left nothing behind, so the sender's retry files it.
+
+An alert's episode (fingerprint + start) is recorded with its ticket in one transaction as
+well, and ``alert_fingerprints`` holds, per fingerprint (unique), the ticket its firings go to
+while that ticket is active: two firings of one alert arriving together open one ticket.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from triage.desk import lifecycle
-from triage.desk.channel_models import AlertEpisode, Attachment, InboundMail
+from triage.desk.channel_models import AlertEpisode, AlertFingerprint, Attachment, InboundMail
 from triage.desk.db import Database
 from triage.desk.models import Ticket
 
@@ -40,40 +46,41 @@ class StoredFile:
     sha256: str
 
 
-def claim_mail(
-    db: Database, key: str, message_id: str, sender: str, subject: str, now: datetime
-) -> bool:
-    """Record a mail key; False when it was already there (a duplicate)."""
+def take_mail(
+    session: Session, key: str, message_id: str, sender: str, subject: str, now: datetime
+) -> InboundMail | None:
+    """Record a mail key inside the caller's transaction (the one that also files it).
+
+    None when the key is already there (a duplicate, possibly committed a moment ago on another
+    connection); a row left ``claimed`` by an older version that crashed is taken over.
+    """
+    found = session.execute(
+        select(InboundMail).where(InboundMail.key == key).with_for_update()
+    ).scalar_one_or_none()
+    if found is not None:
+        return found if found.status == "claimed" else None
     row = InboundMail(key=key, message_id=message_id[:2000], sender=sender[:320])
     row.subject, row.status, row.received_at = subject[:300], "claimed", now
     try:
-        with db.write() as s:
-            if s.execute(select(InboundMail.id).where(InboundMail.key == key)).first():
-                return False
-            s.add(row)
-    except IntegrityError:  # the same mail arrived on another connection at the same time
-        return False
-    return True
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the same mail was filed on another connection at the same time
+        return None
+    return row
 
 
 def finish_mail(
-    db: Database, key: str, status: str, ref: str | None, files: Iterable[StoredFile] = ()
-) -> None:
-    """Record how a claimed mail was handled and link its stored files to the ticket."""
-    with db.write() as s:
-        row = s.execute(select(InboundMail).where(InboundMail.key == key)).scalar_one()
-        row.status, row.ticket_ref = status, ref
-        files = list(files)
-        if files and ref:
-            ticket_id = s.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
-            for f in files:
-                s.add(Attachment(ticket_id=ticket_id, inbound_id=row.id, **f.__dict__))
-
-
-def release_mail(db: Database, key: str) -> None:
-    """Forget a claim whose handling failed, so a retry is processed."""
-    with db.write() as s:
-        s.execute(delete(InboundMail).where(InboundMail.key == key))
+    session: Session, row: InboundMail, status: str, ref: str | None,
+    files: Iterable[StoredFile] = (),
+) -> None:  # fmt: skip
+    """Record how a mail was handled and link its stored files, in the filing transaction."""
+    row.status, row.ticket_ref = status, ref
+    files = list(files)
+    if files and ref:
+        ticket_id = session.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
+        for f in files:
+            session.add(Attachment(ticket_id=ticket_id, inbound_id=row.id, **f.__dict__))
+    session.flush()
 
 
 def mail_status(db: Database, key: str) -> tuple[str, str | None] | None:
@@ -122,73 +129,58 @@ def episode(db: Database, fingerprint: str, starts_at: datetime) -> Episode | No
         return Episode(fingerprint, starts_at, row[0].status, row[1]) if row else None
 
 
-def open_ticket_of(db: Database, fingerprint: str) -> str | None:
-    """The ref of the active ticket an alert fingerprint opened, if any."""
-    query = (
-        select(Ticket.ref)
-        .join(AlertEpisode, AlertEpisode.ticket_id == Ticket.id)
-        .where(AlertEpisode.fingerprint == fingerprint)
-        .where(Ticket.status.in_(sorted(lifecycle.ACTIVE)))
-        .order_by(Ticket.id.desc())
-    )
-    with db.read() as s:
-        return s.execute(query.limit(1)).scalar()
+def take_episode(
+    session: Session, fingerprint: str, starts_at: datetime, alertname: str, now: datetime,
+    status: str,
+) -> AlertEpisode | None:  # fmt: skip
+    """Record a new episode inside the caller's transaction; None when it is known (a replay).
 
-
-def claim_episode(
-    db: Database, fingerprint: str, starts_at: datetime, alertname: str, now: datetime
-) -> bool:
-    """Record a new firing; False when it is already known (a replay)."""
+    An episode left ``claimed`` without a ticket by an older version that crashed is taken over.
+    """
+    found = session.execute(episode_query(fingerprint, starts_at).with_for_update()).scalar()
+    if found is not None:
+        return found if found.status == "claimed" and found.ticket_id is None else None
     row = AlertEpisode(fingerprint=fingerprint, starts_at=starts_at, alertname=alertname[:200])
-    row.status, row.created_at, row.updated_at = "claimed", now, now
+    row.status, row.created_at, row.updated_at = status, now, now
     try:
-        with db.write() as s:
-            if episode_exists(s, fingerprint, starts_at):
-                return False
-            s.add(row)
-    except IntegrityError:
-        return False
-    return True
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the same episode was recorded on another connection just now
+        return None
+    return row
 
 
-def episode_exists(s, fingerprint: str, starts_at: datetime) -> bool:
-    """Whether the session sees the episode (inside the caller's transaction)."""
-    query = select(AlertEpisode.id).where(
+def episode_query(fingerprint: str, starts_at: datetime):
+    return select(AlertEpisode).where(
         AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at
     )
-    return s.execute(query).first() is not None
 
 
-def set_episode(
-    db: Database,
-    fingerprint: str,
-    starts_at: datetime,
-    now: datetime,
-    status: str,
-    ref: str | None = None,
-    ends_at: datetime | None = None,
-) -> bool:
-    """Update an episode's status (and ticket, end); False if it was already in that status."""
-    with db.write() as s:
-        row = s.execute(
-            select(AlertEpisode)
-            .where(AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at)
-            .with_for_update()
-        ).scalar_one()
-        if row.status == status:
-            return False
-        row.status, row.updated_at = status, now
-        row.ends_at = ends_at or row.ends_at
-        if ref is not None:
-            row.ticket_id = s.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
-        return True
+def lock_fingerprint(session: Session, fingerprint: str, now: datetime) -> AlertFingerprint:
+    """The fingerprint's row, locked for the caller's transaction (created when new)."""
+    query = select(AlertFingerprint).where(AlertFingerprint.fingerprint == fingerprint)
+    found = session.execute(query.with_for_update()).scalar()
+    if found is not None:
+        return found
+    row = AlertFingerprint(fingerprint=fingerprint, ticket_id=None, updated_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return row
+    except IntegrityError:  # created and committed by another firing a moment ago: lock that
+        return session.execute(query.with_for_update()).scalar_one()
 
 
-def forget_episode(db: Database, fingerprint: str, starts_at: datetime) -> None:
-    """Remove a claimed episode whose ticket could not be filed, so a retry files it."""
-    with db.write() as s:
-        s.execute(
-            delete(AlertEpisode).where(
-                AlertEpisode.fingerprint == fingerprint, AlertEpisode.starts_at == starts_at
-            )
-        )
+def active_ticket(session: Session, row: AlertFingerprint) -> tuple[int, str] | None:
+    """(id, ref) of the fingerprint's ticket while it is active, else None."""
+    if row.ticket_id is None:
+        return None
+    found = session.execute(
+        select(Ticket.id, Ticket.ref, Ticket.status).where(Ticket.id == row.ticket_id)
+    ).first()
+    return (found[0], found[1]) if found and found[2] in lifecycle.ACTIVE else None
+
+
+def ticket_id_of(session: Session, ref: str) -> int:
+    """The id of the ticket with this ref."""
+    return session.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()

@@ -19,6 +19,7 @@ from triage.desk.intake import InvalidField, TicketNotFound
 from triage.desk.models import Ticket
 from triage.desk.sla import SlaState
 from triage.desk.tokens import token_matches
+from triage.desk.unit import one_transaction
 from triage.desk.views import CustomerView, clocks, customer_view, pauses_of
 from triage.engine.policy import Policy
 
@@ -93,15 +94,19 @@ def customer_reply(
     """Add the customer's reply; a ticket waiting on the customer moves back to open.
 
     Returns the status after the reply. TicketNotFound for an unknown ref or a wrong token,
-    InvalidField for an empty message, IllegalTransition when the ticket is closed.
+    InvalidField for an empty message, IllegalTransition when the ticket is closed. Token check,
+    comment and move are one transaction on the locked ticket: a refusal stored nothing, and a
+    staff move racing the reply comes wholly before or wholly after it.
     """
-    found = find_tracking(db, policy, ref, token, now)
-    if found is None:
-        raise TicketNotFound(ref)
     if not message.strip():
         raise InvalidField("message", "must not be empty")
-    view = tickets.comment(db, policy, ref, CUSTOMER, now, message, public=True)
-    if view.status == "waiting_customer":
-        text = "The customer replied; the ticket is open again."
-        view = tickets.transition(db, policy, ref, "open", CUSTOMER, now, message=text)
-    return view.status
+    with one_transaction(db) as unit:
+        query = select(Ticket.token_hash).where(Ticket.ref == ref).with_for_update()
+        stored = unit.session.execute(query).scalar()
+        if stored is None or not token_matches(token, stored):
+            raise TicketNotFound(ref)
+        view = tickets.comment(unit, policy, ref, CUSTOMER, now, message, public=True)
+        if view.status == "waiting_customer":
+            text = "The customer replied; the ticket is open again."
+            view = tickets.transition(unit, policy, ref, "open", CUSTOMER, now, message=text)
+        return view.status

@@ -222,3 +222,9 @@ def find_customer_view(
         if ticket is None or not token_matches(token, ticket.token_hash):
             return None
         return customer_view(ticket, policy, now)
+
+
+def ticket_line(db: Database, ref: str) -> str | None:
+    """The line that owns a ticket now, or None when there is no such ticket."""
+    with db.read() as s:
+        return s.execute(select(Ticket.line).where(Ticket.ref == ref)).scalar_one_or_none()

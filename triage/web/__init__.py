@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from pathlib import Path
 
@@ -15,12 +14,9 @@ from triage.web.services import Services
 
 def _secret_key(instance: Path) -> str:
     """A secret key kept in the instance folder, created on first use."""
-    path = instance / "secret_key"
-    if not path.is_file():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    from triage.desk.tokens import instance_secret
+
+    return instance_secret(instance)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from triage.channels import alerts
 from triage.desk.models import utcnow
+from triage.web.api_staff import auth_failures
 from triage.web.errors import error_response
 from triage.web.services import services
 
@@ -25,6 +26,7 @@ def authorised(header: str | None, secret: str) -> bool:
 
 
 @bp.post("/alerts")
+@auth_failures  # wrong secrets count per address with the staff API's wrong tokens
 def receive():
     """Apply an Alertmanager webhook: open, update or resolve alert tickets (idempotent)."""
     secret = str(current_app.config.get("ALERTS_SECRET") or "")

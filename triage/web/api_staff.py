@@ -1,28 +1,46 @@
 """Staff JSON API: queue, ticket detail and every change, behind per-user API tokens.
 
-``Authorization: Bearer <token>`` names the user (tokens are stored hashed); the user's role
-decides what they may do (``triage.desk.users.PERMISSIONS``).
+``Authorization: Bearer <token>`` names the user (tokens are stored hashed, see ``triage users
+tokens``). What the user may do is decided by the console's own rule,
+``staff_roles.may(role, action, line)``: every ticket endpoint names its action, and a refusal
+answers 403 with the console's message. Failed authentications count per client address
+(``RATELIMIT_AUTH_FAILURES``, shared with ``/api/alerts``): past the limit the answer is 429.
 """
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, g, request
+from flask import Blueprint, abort, current_app, g, request
 
 from triage.desk import lifecycle, tickets, users
-from triage.desk.intake import TicketNotFound
+from triage.desk.intake import InvalidField, TicketNotFound
 from triage.desk.queue import queue
-from triage.desk.views import find_staff_view
+from triage.desk.views import find_staff_view, ticket_line
 from triage.web import errors
+from triage.web.api import limiter
 from triage.web.api_fields import body, flag, integer, now, query_flag, query_int, reply, text
 from triage.web.services import services
+from triage.web.staff_roles import may, refusal
 
 bp = Blueprint("api_staff", __name__, url_prefix="/api/staff")
 
 
-def staff(permission: str):
-    """Require a valid API token whose role grants ``permission`` (401 / 403 otherwise)."""
+def failed_auth(response) -> bool:
+    """Whether a response refused the credentials (what the failure limit counts)."""
+    return response.status_code == 401
+
+
+#: Failed authentications per client address, one count for the staff API and the alerts hook.
+auth_failures = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_AUTH_FAILURES"],
+    scope="auth-failures",
+    deduct_when=failed_auth,
+)
+
+
+def staff(part: str | None = None):
+    """Require a valid API token (401), and the role's right to a console part (403)."""
 
     def decorator(view):
         @wraps(view)
@@ -33,25 +51,34 @@ def staff(permission: str):
             user = users.by_token(services().db, token.strip())
             if user is None:
                 return errors.error_response(401, "Unknown or revoked API token.")
-            if not user.can(permission):
-                return errors.error_response(403, f"Role {user.role} may not {permission}.")
+            if part is not None and not may(user.role, part):
+                return errors.error_response(403, refusal(role=user.role))
             g.staff = user
             return view(*args, **kwargs)
 
-        return wrapper
+        return auth_failures(wrapper)
 
     return decorator
 
 
+def permit(ref: str, action: str) -> None:
+    """Refuse (403, the console's message) a ticket action the member's role may not do."""
+    line = ticket_line(services().db, ref)
+    if line is None:
+        raise TicketNotFound(ref)
+    if not may(g.staff.role, action, line):
+        abort(errors.error_response(403, refusal(line), action=action, line=line))
+
+
 @bp.get("/me")
-@staff("read")
+@staff()
 def me():
     """Who the token belongs to."""
     return reply({"name": g.staff.name, "role": g.staff.role})
 
 
 @bp.get("/queue")
-@staff("read")
+@staff("queue")
 def work_queue():
     """Open tickets of a line, most urgent SLA first, then oldest."""
     pol = services().policy
@@ -65,7 +92,7 @@ def work_queue():
 
 
 @bp.get("/tickets/<ref>")
-@staff("read")
+@staff("view")
 def detail(ref: str):
     """Everything about one ticket: the three classifications, SLA clocks, the event log."""
     view = find_staff_view(services().db, services().policy, ref, now())
@@ -79,9 +106,10 @@ def _args(ref: str) -> tuple:
 
 
 @bp.post("/tickets/<ref>/transition")
-@staff("work")
+@staff()
 def transition(ref: str):
     """Apply a lifecycle action (409 when the status does not allow it)."""
+    permit(ref, "transition")
     data = body()
     action = text(data, "action", required=True, choices=lifecycle.ACTIONS)
     reason = text(data, "reason", nonblank=True, max_len=2000)
@@ -91,20 +119,24 @@ def transition(ref: str):
 
 
 @bp.post("/tickets/<ref>/escalate")
-@staff("work")
+@staff()
 def escalate(ref: str):
-    """Move the ticket up (steps > 0) or down (steps < 0) the lines, with a reason."""
+    """Move the ticket one line up (steps 1) or down (steps -1), with a reason."""
+    permit(ref, "escalate")
     data = body()
-    reason = text(data, "reason", required=True, max_len=2000)
-    steps = integer(data, "steps", 1, -3, 3)
+    reason = text(data, "reason", required=True, nonblank=True, max_len=2000)
+    steps = integer(data, "steps", 1, -1, 1)
+    if steps == 0:
+        raise InvalidField("steps", "must be 1 (up one line) or -1 (down one line)")
     view = tickets.escalate(*_args(ref), g.staff.name, now(), reason, steps)
     return reply(view)
 
 
 @bp.post("/tickets/<ref>/class")
-@staff("work")
+@staff()
 def correct_class(ref: str):
     """Correct the class; the ticket moves to the line that owns it."""
+    permit(ref, "class")
     data = body()
     klass = text(data, "class", required=True, max_len=64)
     reason = text(data, "reason", nonblank=True, max_len=2000) or ""
@@ -113,9 +145,10 @@ def correct_class(ref: str):
 
 
 @bp.post("/tickets/<ref>/priority")
-@staff("work")
+@staff()
 def correct_priority(ref: str):
     """Correct the priority; the reason is sent to the customer."""
+    permit(ref, "priority")
     data = body()
     priority = text(data, "priority", required=True, max_len=32)
     reason = text(data, "reason", required=True, max_len=2000)
@@ -124,22 +157,22 @@ def correct_priority(ref: str):
 
 
 @bp.post("/tickets/<ref>/comments")
-@staff("note")
+@staff()
 def comment(ref: str):
-    """Add an internal note, or (role permitting) a public reply to the customer."""
+    """Add an internal note, or (role and line permitting) a public reply to the customer."""
     data = body()
     message = text(data, "message", required=True, max_len=20000)
     public = flag(data, "public", False)
-    if public and not g.staff.can("work"):
-        return errors.error_response(403, f"Role {g.staff.role} may not reply to customers.")
+    permit(ref, "reply" if public else "note")
     view = tickets.comment(*_args(ref), g.staff.name, now(), message, public)
     return reply(view)
 
 
 @bp.post("/tickets/<ref>/assign")
-@staff("work")
+@staff()
 def assign(ref: str):
     """Give the ticket to a staff member (null: back to the line)."""
+    permit(ref, "assign")
     data = body()
     assignee = text(data, "assignee", nonblank=True, max_len=100)
     view = tickets.assign(*_args(ref), g.staff.name, now(), assignee)

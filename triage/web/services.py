@@ -31,7 +31,9 @@ class Services:
     @cached_property
     def db(self) -> Database:
         """The desk database named by DATABASE_URL (opened per process, after any fork)."""
-        return open_database(str(self.config["DATABASE_URL"]))
+        from triage.desk.tokens import keyring_from_config
+
+        return open_database(str(self.config["DATABASE_URL"]), keyring_from_config(self.config))
 
     @cached_property
     def model(self) -> LiveModel:

@@ -145,7 +145,7 @@ def form_errors(form) -> str:
 
 def init_app(app) -> None:
     """Register the console (and its sign-in pages) on the app."""
-    from triage.web import auth, staff_phone, staff_ticket  # noqa: F401 - their routes join bp
+    from triage.web import auth, staff_phone, staff_ticket, staff_users  # noqa: F401 - join bp
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)

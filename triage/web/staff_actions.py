@@ -53,10 +53,10 @@ class Refused(ValueError):
 
 @dataclass(frozen=True)
 class Handler:
-    """A console action: its form, whether it is line-bound work or a note, and what it does."""
+    """A console action: its form, the ticket action it is (``staff_roles``), what it does."""
 
     form: type[FlaskForm]
-    part: str
+    action: str
     run: Callable[[FlaskForm, TicketView, str, datetime], str]
 
 
@@ -190,12 +190,12 @@ def assign_me(form, view: TicketView, actor: str, now: datetime) -> str:
 
 HANDLERS: dict[str, Handler] = {
     "note": Handler(forms.NoteForm, "note", note),
-    "reply": Handler(forms.NoteForm, "act", reply),
-    "ask": Handler(forms.AskInfoForm, "act", ask_info),
-    "answer": Handler(forms.AnswerForm, "act", answer),
-    "status": Handler(forms.StatusForm, "act", status),
-    "escalate": Handler(forms.EscalateForm, "act", escalate),
-    "class": Handler(forms.ClassForm, "act", correct_class),
-    "priority": Handler(forms.PriorityForm, "act", correct_priority),
-    "assign": Handler(forms.PostForm, "act", assign_me),
+    "reply": Handler(forms.NoteForm, "reply", reply),
+    "ask": Handler(forms.AskInfoForm, "ask", ask_info),
+    "answer": Handler(forms.AnswerForm, "answer", answer),
+    "status": Handler(forms.StatusForm, "transition", status),
+    "escalate": Handler(forms.EscalateForm, "escalate", escalate),
+    "class": Handler(forms.ClassForm, "class", correct_class),
+    "priority": Handler(forms.PriorityForm, "priority", correct_priority),
+    "assign": Handler(forms.PostForm, "assign", assign_me),
 }

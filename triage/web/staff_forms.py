@@ -11,11 +11,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from triage.desk.intake import LIMITS
 from triage.desk.lifecycle import ACTIONS
 from triage.web.validation import TextForm
+from triage.desk.users import MAX_PASSWORD, MIN_PASSWORD
 
 try:  # WTForms >= 3.3 wants SelectChoice; older releases take (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -39,6 +40,27 @@ class LoginForm(TextForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Sign in"))
+
+
+class PasswordSetForm(TextForm):
+    """An admin sets a member's password (typed twice)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD,
+                max=MAX_PASSWORD,
+                message=_l("Between %(min)d and %(max)d characters."),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+    submit = SubmitField(_l("Set password"))
 
 
 class PostForm(TextForm):

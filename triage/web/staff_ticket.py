@@ -20,7 +20,7 @@ from triage.web.auth import allowed, member
 from triage.web.services import services
 from triage.web.staff import bp, decide, form_errors
 from triage.web.staff_actions import HANDLERS, STATUS_ORDER, Refused, ask_template
-from triage.web.staff_roles import may
+from triage.web.staff_roles import may, refusal
 
 
 def _view(ref: str) -> TicketView:
@@ -115,10 +115,8 @@ def act(ref: str, kind: str):
     """Run one console action on a ticket; refused or illegal actions change nothing."""
     handler = HANDLERS.get(kind) or abort(404)
     view = _view(ref)
-    if not may(member().role, handler.part, view.line):
-        abort(
-            403, description=_("Your role cannot do this on a ticket of %(line)s.", line=view.line)
-        )
+    if not may(member().role, handler.action, view.line):
+        abort(403, description=refusal(view.line))
     form = handler.form(prefix=kind)
     if kind in ("class", "priority"):
         form.value.choices = list(
