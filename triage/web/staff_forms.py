@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from triage.desk.intake import LIMITS
 from triage.desk.lifecycle import ACTIONS
-from triage.web.validation import TextForm
 from triage.desk.users import MAX_PASSWORD, MIN_PASSWORD
+from triage.web.validation import TextForm
 
 try:  # WTForms >= 3.3 wants SelectChoice; older releases take (value, label) tuples
     from wtforms.fields.choices import SelectChoice
