@@ -365,3 +365,9 @@ def test_the_documents_limits_are_the_desks():
                 assert prop["maxLength"] == LIMITS[key], (name, prop["maxLength"])
                 found[key] = prop["maxLength"]
     assert {"description", "question", "contact", "module", "message", "reason"} <= set(found)
+
+
+def test_json_answers_are_never_sniffed_or_framed(client):
+    for r in (client.get("/api/openapi.json"), client.get("/api/tickets"), client.get("/api/x")):
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"

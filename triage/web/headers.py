@@ -30,6 +30,20 @@ SECURITY_HEADERS = {
 }
 
 
+#: JSON answers are data, never a page: nothing in them may load, run or be framed.
+API_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def apply_api_headers(response: Response) -> Response:
+    """Set the JSON API's headers a view did not set itself."""
+    for key, value in API_HEADERS.items():
+        response.headers.setdefault(key, value)
+    return response
+
+
 def apply_security_headers(response: Response) -> Response:
     """Set the security headers a view did not set itself."""
     for key, value in SECURITY_HEADERS.items():

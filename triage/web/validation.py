@@ -25,6 +25,7 @@ from triage.desk.validation import (
     text_problem,
 )
 from triage.web.errors import error_response
+from triage.web.headers import apply_api_headers
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_MESSAGES = {
@@ -151,6 +152,11 @@ class TextForm(FlaskForm):
         return ok
 
 
+def _api_headers(response):
+    return apply_api_headers(response) if is_api() else response
+
+
 def init_app(app: Flask) -> None:
-    """Install the edge check on every request."""
+    """Install the edge check on every request, and the API's response headers."""
     app.before_request(check_request)
+    app.after_request(_api_headers)
