@@ -18,6 +18,7 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from triage.kb.articles import DEFAULT_LANG, LANGS, Article, article_url, name_parts
+from triage.kb.raw_html import escape_markdown
 
 _LINK_RE = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)")
 SECTIONS_MARKER = "<!-- kb:sections -->"
@@ -273,8 +274,8 @@ def class_page(section: Section, lang: str, articles: list[Article]) -> SitePage
     for topic, items in topic_groups(articles):
         out.append(f"\n## {topic or ui['other']}\n")  # the tag as written, as on tag chips
         for a in items:
-            summary = f": {a.summary}" if a.summary else ""
-            out.append(f"- [{a.title}]({relative(here, page_uri(a))}){summary}")
+            summary = f": {escape_markdown(a.summary)}" if a.summary else ""  # texts, not Markdown
+            out.append(f"- [{escape_markdown(a.title)}]({relative(here, page_uri(a))}){summary}")
     if not articles:
         out.append(f"\n{ui['empty']}")
     out.append(f"\n{ui['ask']}\n")
