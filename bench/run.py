@@ -15,7 +15,18 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-SECTIONS = ["site", "classify", "suggest", "api", "pages", "channels", "gaps", "loop", "queue"]
+SECTIONS = [
+    "site",
+    "classify",
+    "suggest",
+    "api",
+    "pages",
+    "channels",
+    "filing",
+    "gaps",
+    "loop",
+    "queue",
+]
 HERE = Path(__file__).resolve().parent
 
 

@@ -29,6 +29,7 @@ from triage.engine.policy import Policy
 
 ACTOR = "alertmanager"
 MAX_ALERTS = 500
+STORM_CHUNK = 50  # alerts of a storm per transaction
 
 
 class AlertPayloadError(ValueError):
@@ -63,24 +64,44 @@ class Outcome:
     ref: str | None
 
 
+GO_ZERO_TIME = datetime(1, 1, 1, tzinfo=UTC)  # Alertmanager's endsAt of an alert still firing
+
+
 def _time(value: Any, field: str) -> datetime | None:
-    """An RFC 3339 time (nanoseconds allowed); None for Go's zero time or an empty value."""
-    if value in (None, "") or str(value).startswith("0001-01-01"):
+    """An RFC 3339 time (nanoseconds allowed) in UTC; None for an absent or empty value."""
+    if value in (None, ""):
         return None
-    text = re.sub(r"(\.\d{6})\d+", r"\1", str(value)).replace("Z", "+00:00")
+    if not isinstance(value, str):
+        raise AlertPayloadError(f"{field}: must be an RFC 3339 time string")
+    text = re.sub(r"(\.\d{6})\d+", r"\1", value).replace("Z", "+00:00").replace("z", "+00:00")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise AlertPayloadError(f"{field}: not an RFC 3339 time: {value!r}") from None
     if moment.tzinfo is None:
         raise AlertPayloadError(f"{field}: time without a time zone: {value!r}")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past the year 9999 in UTC
+        raise AlertPayloadError(f"{field}: outside the years 1-9999 in UTC: {value!r}") from None
+
+
+def _string(raw: Mapping, name: str, where: str, limit: int) -> str:
+    value = raw.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise AlertPayloadError(f"{where}.{name}: must be a string")
+    return value.strip()[:limit]
 
 
 def _strings(value: Any, field: str) -> dict[str, str]:
     if not isinstance(value, Mapping):
         raise AlertPayloadError(f"{field}: must be an object")
-    return {str(k): str(v) for k, v in value.items()}
+    wrong = next((k for k, v in value.items() if not isinstance(v, str)), None)
+    if wrong is not None:
+        raise AlertPayloadError(f"{field}.{wrong}: must be a string")
+    return dict(value)
 
 
 def _alert(raw: Any, i: int) -> Alert:
@@ -90,21 +111,22 @@ def _alert(raw: Any, i: int) -> Alert:
     status = raw.get("status")
     if status not in ("firing", "resolved"):
         raise AlertPayloadError(f"{where}.status: must be 'firing' or 'resolved'")
-    labels = _strings(raw.get("labels", {}), f"{where}.labels")
+    labels = _strings(raw.get("labels") or {}, f"{where}.labels")
     starts = _time(raw.get("startsAt"), f"{where}.startsAt")
     if starts is None:
         raise AlertPayloadError(f"{where}.startsAt: required")
-    fingerprint = str(raw.get("fingerprint") or "").strip()[:128]
+    ends = _time(raw.get("endsAt"), f"{where}.endsAt")
+    fingerprint = _string(raw, "fingerprint", where, 128)
     if not fingerprint:  # older Alertmanagers: derive one from the label set
         fingerprint = hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest()[:16]
     return Alert(
         status,
         fingerprint,
         labels,
-        _strings(raw.get("annotations", {}), f"{where}.annotations"),
+        _strings(raw.get("annotations") or {}, f"{where}.annotations"),
         starts,
-        _time(raw.get("endsAt"), f"{where}.endsAt"),
-        str(raw.get("generatorURL") or "")[:500],
+        None if ends == GO_ZERO_TIME else ends,
+        _string(raw, "generatorURL", where, 500),
     )
 
 
@@ -112,8 +134,11 @@ def parse_payload(data: Any) -> list[Alert]:
     """The alerts of a webhook body; AlertPayloadError naming the first bad field."""
     if not isinstance(data, Mapping):
         raise AlertPayloadError("body: must be a JSON object")
-    if str(data.get("version", "4")) != "4":
-        raise AlertPayloadError("version: only Alertmanager webhook version 4 is understood")
+    if data.get("version", "4") != "4":
+        raise AlertPayloadError('version: only Alertmanager webhook version "4" is understood')
+    for name in ("status", "receiver", "groupKey"):  # informative only, but typed
+        if not isinstance(data.get(name, ""), str):
+            raise AlertPayloadError(f"{name}: must be a string")
     alerts = data.get("alerts")
     if not isinstance(alerts, list) or not alerts:
         raise AlertPayloadError("alerts: must be a non-empty list")
@@ -208,9 +233,62 @@ def _resolved(unit: Joined, policy: Policy, alert: Alert, now: datetime) -> Outc
     return Outcome(fp, alert.status, "resolved", ref)
 
 
+def _storm(unit: Joined, policy: Policy, alerts: list[Alert], now: datetime) -> list[Outcome]:
+    """Many firings of distinct alerts in one transaction, set-wise: the episodes taken, the
+    fingerprints locked (in one order) and their tickets found in a few statements, the new
+    tickets filed with one statement per table, then linked: the rows and locks ``_fired``
+    makes per alert."""
+    s = unit.session
+    taken = receipts.take_episodes(s, [(a.fingerprint, a.starts_at, a.name) for a in alerts], now)
+    new = [a for a in alerts if (a.fingerprint, a.starts_at) in taken]
+    marks = receipts.lock_fingerprints(s, [a.fingerprint for a in new], now)
+    active = receipts.active_refs(s, [t for t in marks.values() if t is not None])
+    done: dict[str, Outcome] = {}
+    drafts: list[tuple[Alert, Any]] = []
+    links: list[tuple[str, datetime, int]] = []
+    for a in new:
+        ticket_id = marks.get(a.fingerprint)
+        if ticket_id in active:
+            ref = active[ticket_id]
+            note = f"Alert {a.name} fired again at {a.starts_at.isoformat()}.\n\n{describe(a)}"
+            tickets.comment(unit, policy, ref, ACTOR, now, note, public=False)
+            done[a.fingerprint] = Outcome(a.fingerprint, a.status, "updated", ref)
+            links.append((a.fingerprint, a.starts_at, ticket_id))
+        else:
+            drafts.append((a, tickets.prepare(policy, _intake(a), classify(a, policy), now)))
+    filed = tickets.file_drafts(s, [d for _, d in drafts])
+    opened = []
+    for (a, d), f in zip(drafts, filed, strict=True):
+        done[a.fingerprint] = Outcome(a.fingerprint, a.status, "opened", f.ref)
+        links.append((a.fingerprint, a.starts_at, d.ticket_id))
+        opened.append((a.fingerprint, d.ticket_id))
+    receipts.link_storm(s, links, opened, now)
+    s.expire_all()  # the ORM's view of episodes and fingerprints is stale after the bulk writes
+    return [done.get(a.fingerprint) or _replayed(unit, a) for a in alerts]
+
+
+def is_storm(alerts: list[Alert]) -> bool:
+    """Firings only, each of its own alert (fingerprint): filed set-wise (one alert too: half
+    the statements of ``_fired`` and no savepoints)."""
+    fingerprints = {a.fingerprint for a in alerts}
+    return len(fingerprints) == len(alerts) and all(a.status == "firing" for a in alerts)
+
+
 def handle_payload(data: Any, db: Database, policy: Policy, now: datetime) -> list[Outcome]:
-    """Apply a webhook body: every alert opened, updated, resolved, or recognised as a replay."""
+    """Apply a webhook body: every alert opened, updated, resolved, or recognised as a replay.
+
+    A storm (``is_storm``) is one transaction per ``STORM_CHUNK`` alerts (500 alerts: 10
+    commits, each holding the write lock a few milliseconds); otherwise each alert is one.
+    Either way a crash leaves an alert wholly filed or not at all, and the sender's retry
+    files what is missing, once.
+    """
     alerts = parse_payload(data)
+    if is_storm(alerts):
+        outcomes = []
+        for i in range(0, len(alerts), STORM_CHUNK):
+            with one_transaction(db) as unit:
+                outcomes += _storm(unit, policy, alerts[i : i + STORM_CHUNK], now)
+        return outcomes
     handlers = {"firing": _fired, "resolved": _resolved}
     outcomes = []
     for a in alerts:  # each alert: its episode and its ticket in one transaction

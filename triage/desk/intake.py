@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from triage.desk import validation
 from triage.desk.models import CHANNELS
+from triage.desk.validation import InvalidField
 from triage.engine.policy import Policy
 
+#: The intake's text fields and their limits (from the one table in ``validation``).
 LIMITS = {
-    "subject": 200,
-    "contact": 320,
-    "module": 200,
-    "version": 100,
-    "description": 20000,
-    "steps": 20000,
+    k: validation.LIMITS[k]
+    for k in ("subject", "contact", "module", "version", "description", "steps")
 }
+__all__ = ["LIMITS", "Classified", "Filed", "Intake", "InvalidField", "TicketNotFound"]
 
 
 class TicketNotFound(LookupError):
@@ -28,14 +28,6 @@ class TicketNotFound(LookupError):
     def __init__(self, ref: str):
         super().__init__(f"no ticket {ref}")
         self.ref = ref
-
-
-class InvalidField(ValueError):
-    """A field with a value the desk cannot accept; nothing was changed."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)
@@ -127,7 +119,9 @@ def validate(intake: Intake, policy: Policy) -> None:
     if intake.lang not in policy.languages:
         raise InvalidField("lang", f"must be one of {', '.join(policy.languages)}")
     for name, limit in LIMITS.items():
-        if len(getattr(intake, name) or "") > limit:
+        value = getattr(intake, name) or ""
+        validation.check_text(name, value)  # the last defence: the channels refuse it earlier
+        if len(value) > limit:
             raise InvalidField(name, f"at most {limit} characters")
     if not (intake.description or "").strip():
         raise InvalidField("description", "must not be empty")
