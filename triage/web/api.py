@@ -187,6 +187,8 @@ def policy_enums(policy: Policy) -> dict[str, list[str]]:
         "classes": sorted(policy.classes),
         "lines": list(policy.lines),
         "actions": list(lifecycle.ACTIONS),
+        "plain_actions": [a for a in lifecycle.ACTIONS if a not in lifecycle.CODED_REASON],
+        "coded_actions": [a for a in lifecycle.ACTIONS if a in lifecycle.CODED_REASON],
         "decline_reasons": list(policy.decline_reasons),
     }
 

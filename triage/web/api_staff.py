@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, g, request
 from triage.desk import lifecycle, tickets, users
 from triage.desk.intake import InvalidField, TicketNotFound
 from triage.desk.queue import queue
+from triage.desk.validation import LIMITS
 from triage.desk.views import find_staff_view, ticket_line
 from triage.web import errors
 from triage.web.api import limiter
@@ -194,13 +195,19 @@ def bulk():
     refs = data.get("refs")
     if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
         raise InvalidField("refs", "must be a list of ticket refs")
-    values = {k: text(data, k, max_len=2000) for k in ("assignee", "direction", "status", "reason")}
+    limits = {
+        "assignee": LIMITS["assignee"],
+        "direction": 10,
+        "status": 40,
+        "reason": LIMITS["reason"],
+    }
+    values = {k: text(data, k, max_len=n) for k, n in limits.items()}
     try:
         result = run_bulk(
             services().db, services().policy, g.staff.role, g.staff.name, now(), action, refs,
             values,
         )  # fmt: skip
     except BulkInvalid as exc:
-        return errors.error_response(422, str(exc))
+        return errors.error_response(exc.status, str(exc))
     refused = [{"ref": ref, "message": why} for ref, why in result.refused]
     return reply({"action": action, "done": result.done, "refused": refused})

@@ -33,7 +33,15 @@ MAX_TICKETS = 200  # tickets one bulk action may name
 
 
 class BulkInvalid(ValueError):
-    """A bulk request that names no tickets or lacks what its action needs; nothing changed."""
+    """A bulk request that names no tickets or lacks what its action needs; nothing changed.
+
+    ``status`` is the API's answer: 422 for a request that is wrong in itself, 404 when it
+    names a staff member the desk does not have.
+    """
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -132,7 +140,7 @@ def run_bulk(
     if who not in (None, actor):
         found = by_name(db, who)
         if found is None or not may(found.role, "queue"):
-            raise BulkInvalid(_("No staff member %(name)s works the queue.", name=who))
+            raise BulkInvalid(_("No staff member %(name)s works the queue.", name=who), 404)
     result = BulkResult()
     for ref in refs:
         line = ticket_line(db, ref)
