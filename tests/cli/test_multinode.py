@@ -174,6 +174,7 @@ def cluster(pg_server, tmp_path) -> Iterator[dict]:
             "FRONTLINE_ADMIN_PASSWORD": PASSWORD,
             "TRIAGE_SECRET_KEY": SECRET_KEY,
             "TRIAGE_POLICY_FILE": str(ROOT / "policy.yml"),
+            "TRIAGE_VIEWS_FILE": str(ROOT / "views.yml"),
             "TRIAGE_KB_DIR": str(kb),
             "TRIAGE_INDEX_DIR": str(shared / "index"),
             "TRIAGE_MODEL_DIR": str(shared / "model"),

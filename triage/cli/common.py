@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from triage import settings
-from triage.desk.queue_views import ViewsError, load_views
 from triage.engine.policy import Policy, PolicyError, load_policy
 
 
@@ -16,13 +15,21 @@ def config() -> dict[str, object]:
     return settings.load()
 
 
-def policy(cfg: dict[str, object] | None = None) -> Policy:
-    """The validated policy, or a clean exit with the key named."""
+def policy(cfg: dict[str, object] | None = None, views: bool = True) -> Policy:
+    """The validated policy (and the queue's views, unless ``views`` is false), or a clean
+    exit with the key named."""
     cfg = cfg or config()
     try:
         loaded = load_policy(Path(str(cfg["POLICY_FILE"])))
-        if cfg.get("VIEWS_FILE"):  # the queue's shared views are checked against the policy
-            load_views(Path(str(cfg["VIEWS_FILE"])), loaded)
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not (views and cfg.get("VIEWS_FILE")):
         return loaded
-    except (PolicyError, ViewsError) as exc:
+    # the views module brings the desk (SQLAlchemy): imported here, not when the CLI starts
+    from triage.desk.queue_views import ViewsError, load_views
+
+    try:  # the queue's views are checked against the policy
+        load_views(Path(str(cfg["VIEWS_FILE"])), loaded)
+        return loaded
+    except ViewsError as exc:
         raise click.ClickException(str(exc)) from None
