@@ -16,10 +16,20 @@ from sqlalchemy.orm import Session
 
 from triage.desk import lifecycle, messages, outbox
 from triage.desk.db import Database
-from triage.desk.intake import Classified, Filed, Intake, InvalidField, TicketNotFound, validate
+from triage.desk.intake import (
+    FIELDS,
+    LIMITS,
+    Classified,
+    Filed,
+    Intake,
+    InvalidField,
+    TicketNotFound,
+    missing_fields,
+    validate,
+)
 from triage.desk.lifecycle import TicketState
 from triage.desk.models import Event, RefCounter, Ticket
-from triage.desk.tokens import hash_token, new_token
+from triage.desk.tokens import hash_token, keyring_of, new_token
 from triage.desk.views import TicketView, clocks, pauses_of, sla_flag, staff_view
 from triage.engine.policy import Policy
 
@@ -69,13 +79,14 @@ def file_ticket(
 ) -> Filed:
     """File a new ticket from an intake and the engine's decision; return its ref and token."""
     validate(intake, policy)
-    values = {k: getattr(intake, k) for k in ("module", "version", "description", "contact")}
-    missing = lifecycle.missing_intake(values, policy.required_intake)
+    values = {k: getattr(intake, k) for k in FIELDS}
+    missing = missing_fields(values, policy, intake.channel)
     status = lifecycle.initial_status(missing)
     token = new_token()
     with db.write() as s:
         t = _new_ticket(policy, intake, decided, status, now)
         t.ref, t.token_hash = next_ref(s, policy.ref_prefix), hash_token(token)
+        t.token_sealed = keyring_of(s).seal(token)  # for the status links of later mails
         _file_events(t, now, intake, decided, missing)
         _refresh_dues(t, policy, now)
         s.add(t)
@@ -298,3 +309,51 @@ def flag_sla(db: Database, policy: Policy, ref: str, now: datetime) -> str | Non
 
     _change(db, policy, ref, now, fn)
     return changed[0] if changed else None
+
+
+def fill_intake(
+    db: Database, policy: Policy, ref: str, actor: str, now: datetime, values: dict[str, str]
+) -> tuple[TicketView, tuple[str, ...]]:
+    """Fill the ticket's blank intake fields the customer supplied; (view, fields filled).
+
+    Only blank fields are filled (what support already has is never overwritten); a public
+    ``intake`` event names them. A ticket waiting on the customer for missing intake moves on
+    to open once nothing required is missing. Nothing is logged when nothing was filled.
+    """
+    for name, value in values.items():
+        if name not in FIELDS:
+            raise InvalidField(name, f"not an intake field (one of: {', '.join(FIELDS)})")
+        if len(value or "") > LIMITS[name]:
+            raise InvalidField(name, f"at most {LIMITS[name]} characters")
+    filled: list[str] = []
+
+    def fn(t: Ticket) -> None:
+        if t.status in lifecycle.FINAL:
+            raise lifecycle.IllegalTransition(t.status, "fill", f"ticket is {t.status}")
+        for name in FIELDS:
+            value = (values.get(name) or "").strip()
+            if value and not str(getattr(t, name) or "").strip():
+                setattr(t, name, value)
+                filled.append(name)
+        if not filled:
+            return
+        data = {"fields": list(filled)}
+        _log(t, now, actor, "intake", message="Intake completed.", data=data, public=True)
+        left = missing_fields({k: getattr(t, k) for k in FIELDS}, policy, t.channel)
+        if t.status == "waiting_customer" and not left and _waits_for_intake(t):
+            new = lifecycle.apply(_state(t), "open")
+            move = {"from": t.status, "to": new.status, "action": "open", "filled": list(filled)}
+            t.status = new.status
+            text = "The missing information was supplied; the ticket is open again."
+            _log(t, now, actor, "status", message=text, data=move, public=True)
+
+    view = _change(db, policy, ref, now, fn)
+    return view, tuple(filled)
+
+
+def _waits_for_intake(t: Ticket) -> bool:
+    """Whether the ticket's current wait on the customer was the request for missing fields."""
+    for ev in reversed(t.events):
+        if ev.kind == "status" and (ev.data or {}).get("to") == "waiting_customer":
+            return "missing" in (ev.data or {})
+    return False
