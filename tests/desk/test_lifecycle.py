@@ -155,6 +155,7 @@ def test_class_correction_moves_line(policy):
 
 def test_missing_intake_puts_ticket_in_waiting_customer(policy):
     fields = {"module": "Compute", "version": " ", "description": "boom", "contact": None}
+    fields["steps"] = "1. start a VM"
     missing = lc.missing_intake(fields, policy.required_intake)
     assert missing == ("version", "contact")
     assert lc.initial_status(missing) == "waiting_customer"

@@ -44,7 +44,7 @@ class TicketForm(FlaskForm):
     module = StringField(_l("Product module"), validators=[_required(), _max(200)])
     version = StringField(_l("Version"), validators=[_required(), _max(100)])
     description = TextAreaField(_l("What happened"), validators=[_required(), _max(20000)])
-    steps = TextAreaField(_l("Steps to reproduce"), validators=[Optional(), _max(20000)])
+    steps = TextAreaField(_l("Steps to reproduce"), validators=[_required(), _max(20000)])
     contact = StringField(
         _l("Your email"),
         validators=[

@@ -70,6 +70,12 @@ def shown_events(events: tuple[tracking.TrackedEvent, ...]) -> list[tracking.Tra
     return [e for e in events if not e.data.get("step")]
 
 
+@bp.app_context_processor
+def _words() -> dict:
+    """The customer's words table for every public page (Ask support's hints too)."""
+    return {"say": say}
+
+
 @bp.context_processor
 def _helpers() -> dict:
     return {
