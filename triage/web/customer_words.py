@@ -53,7 +53,7 @@ def field_label(name: str, lang: str | None = None) -> str:
 
 
 # http(s) links, and site paths such as /access/reset-password/ (never //host or a scheme)
-_LINK = re.compile(r"""(https?://[^\s<>"']+|(?<![\w/.:])/[A-Za-z0-9_-][^\s<>"']*)""")
+_LINK = re.compile(r"""(?<![^\s(])(https?://[^\s<>"']+|/[A-Za-z0-9_-][^\s<>"']*)""")
 _TRAILING = ".,;:!?)»”'"
 
 
