@@ -184,6 +184,7 @@ def test_unconfigured_secret_is_503(request, tmp_path):
     ("body", "status", "field"),
     [
         ("not json", 400, "body"),
+        ("not json", 415, "The body must be JSON"),
         ({"version": "4", "alerts": []}, 422, "alerts"),
         ({"version": "3", "alerts": FIRING["alerts"]}, 422, "version"),
         (payload(startsAt="yesterday"), 422, "alerts[0].startsAt"),
@@ -194,7 +195,8 @@ def test_unconfigured_secret_is_503(request, tmp_path):
 def test_bad_payloads_name_the_field_and_change_nothing(lite, body, status, field):
     client, desk = lite
     if isinstance(body, str):
-        r = client.post("/api/alerts", data=body, headers=AUTH, content_type="text/plain")
+        kind = "text/plain" if status == 415 else "application/json"
+        r = client.post("/api/alerts", data=body, headers=AUTH, content_type=kind)
     else:
         r = post(client, body)
     assert r.status_code == status and r.json["error"]["message"].startswith(field)

@@ -13,16 +13,16 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.channels.conftest import mail_config
-from tests.channels.test_mail_in import (  # noqa: F401 - listener is a fixture
+from tests.channels.test_mail_in import (
     SMTP,
     SUPPORT,
     answer,
     converse,
     converse_to,
-    listener,
     mail,
     rows,
 )
+from tests.channels.test_mail_in import listener as listener  # noqa: F401 - a fixture
 from tests.channels.test_secrets_at_rest import holders
 from triage.channels.mail_out import send_pending
 from triage.desk import reminders, tickets, tracking
@@ -53,13 +53,20 @@ REPLIES = {
     "ru": ("Не могу войти.\nШаги: открыть портал", "Модуль: Compute / Версия: 5.1"),
     "en": ("I cannot sign in.\nSteps: open the portal", "Module: Compute\nVersion: 5.1"),
     "uk": ("Не можу увійти.\nКроки: відкрити портал", "Модуль: Compute; Версія: 5.1"),
-    "de": ("Ich kann mich nicht anmelden.\nSchritte: Portal öffnen", "Modul: Compute, Version: 5.1"),
+    "de": (
+        "Ich kann mich nicht anmelden.\nSchritte: Portal öffnen",
+        "Modul: Compute, Version: 5.1",
+    ),
 }
 
 
 @pytest.mark.parametrize("lang", list(REPLIES))
 def test_a_reply_with_the_missing_fields_fills_them_and_the_ticket_moves_on(
-    listener, db, policy, sink, lang
+    listener,  # noqa: F811
+    db,
+    policy,
+    sink,
+    lang,
 ):
     _, port = listener
     first, reply = REPLIES[lang]
@@ -78,7 +85,7 @@ def test_a_reply_with_the_missing_fields_fills_them_and_the_ticket_moves_on(
     assert filled.data["fields"] == ["module", "version"]
 
 
-def test_a_reply_never_overwrites_what_support_already_has(listener, db, policy, sink):
+def test_a_reply_never_overwrites_what_support_already_has(listener, db, policy, sink):  # noqa: F811
     _, port = listener
     body = "Broken.\nModule: Portal\nSteps: open it"
     converse(port, mail("Broken", body, message_id="<o-1@example.com>").as_bytes(policy=SMTP))
@@ -155,7 +162,9 @@ SUSPENDED = {
 
 @pytest.mark.parametrize("lang", list(SUSPENDED))
 def test_a_suspension_is_told_to_the_customer_in_their_language(db, policy, sink, lang):
-    filed = tickets.file_ticket(db, policy, Intake(**{**FULL.__dict__, "lang": lang}), DECIDED, MON_9)
+    filed = tickets.file_ticket(
+        db, policy, Intake(**{**FULL.__dict__, "lang": lang}), DECIDED, MON_9
+    )
     for action in ("open", "start"):
         tickets.transition(db, policy, filed.ref, action, "carol", MON_9)
     reason = "vendor case 4711 at Acme"  # staff's own note: not for the customer
@@ -175,4 +184,3 @@ def test_alerts_need_no_steps(policy):
     blank = {"module": "node", "version": "unknown", "description": "disk", "contact": "x"}
     assert missing_fields(blank, policy, "alert") == ()
     assert missing_fields(blank, policy, "email") == ("steps",)
-

@@ -18,7 +18,7 @@ from tests.site.conftest import (
     search_index,
     write_fixture_kb,
 )
-from triage.kb.articles import load_kb
+from triage.kb.articles import LANGS, article_url, load_kb
 
 
 def html(site: Path, url: str) -> str:
@@ -201,3 +201,46 @@ def test_code_blocks_are_highlighted(real_site):
     block = page[page.index('<div class="highlight"><pre><span></span><code>') :]
     block = block[: block.index("</code></pre></div>")]
     assert re.search(r'<span class="(?:nb|w|c1|m|s2|p)">', block), article.url  # Pygments tokens
+
+
+def test_missing_translation_shows_another_language_with_a_note(fixture_site):
+    # reset-password exists in en and ru, not in de: /de/access/reset-password/ is no 404
+    page = html(fixture_site, "de/access/reset-password/")
+    note = (
+        '<p class="kb-fallback" lang="de">Dieser Artikel ist noch nicht auf Deutsch verfügbar; '
+        "hier ist er auf Englisch.</p>"
+    )
+    assert note in page
+    outer, body = page.index('<div lang="de">'), page.index('<div lang="en">')
+    assert outer < page.index("Gilt für:") < body < page.index(note)  # German page, English body
+    text, foot = page.index("Choose a new passphrase"), page.index("War das hilfreich?")
+    assert page.index(note) < text < foot
+    assert 'href="/ask?from=reset-password&amp;lang=de"' in page
+    assert 'href="../../../access/reset-password/" hreflang="en"' in page  # the real versions
+    assert 'href="../../../ru/access/reset-password/" hreflang="ru"' in page
+    assert 'href="../two-factor/"' in page  # the link goes to the German two-factor page
+    uk = html(fixture_site, "uk/access/two-factor/")  # no uk, no ru: English shown
+    assert "Ця стаття ще недоступна українською мовою; ось вона англійською мовою." in uk
+    ru = html(fixture_site, "ru/outage/site-down/")
+    assert "Эта статья пока не переведена на русский язык; вот она на английском языке." in ru
+    assert (fixture_site / "uk" / "access" / "reset-password" / "index.html").is_file()
+    for url in ["de/access/reset-password/", "uk/access/two-factor/", "ru/outage/site-down/"]:
+        section = re.search(r'class="kb-meta__section" href="([^"]*)"', html(fixture_site, url))
+        target = posixpath.normpath(f"{url}{section.group(1)}")  # no uk access page: English
+        assert (fixture_site / target / "index.html").is_file(), (url, target)
+
+
+def test_pages_shown_in_another_language_stay_out_of_search_and_tags(fixture_site):
+    pages = {d["location"].split("#", 1)[0] for d in search_docs(fixture_site)[1]}
+    assert "de/access/reset-password/" not in pages and "access/reset-password/" in pages
+    assert html(fixture_site, "tags").count("de/access/reset-password/") == 0
+    de_index = html(fixture_site, "de/access/")
+    assert "Reset a forgotten password" not in de_index  # the section lists German articles
+
+
+def test_real_kb_has_a_page_for_every_article_in_every_language(real_site):
+    articles = load_kb(ROOT / "kb")
+    for a in articles:
+        for lang in LANGS:
+            url = article_url(a.request_class, a.id, lang)
+            assert (real_site / url / "index.html").is_file(), url

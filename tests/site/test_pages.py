@@ -76,7 +76,8 @@ def test_article_page_front_matter_names_translations(kb):
 
 def test_site_pages_cover_articles_indexes_and_homes_but_not_drafts(kb):
     articles, _ = kb
-    uris = {p.src_uri for p in site_pages(articles, [ACCESS])}
+    pages = site_pages(articles, [ACCESS])
+    uris = {p.src_uri for p in pages if "shown_in" not in p.meta.get("kb", {})}
     assert uris == {
         "access/a.md",
         "access/b.md",
@@ -89,6 +90,62 @@ def test_site_pages_cover_articles_indexes_and_homes_but_not_drafts(kb):
         "ru/index.md",
     }
     assert all(page_uri(a) in uris for a in articles if not a.is_draft)
+    fallbacks = {p.src_uri for p in pages} - uris  # every missing (article, language)
+    assert fallbacks == {
+        f"{lang}/{path}"
+        for lang in ("uk", "de")
+        for path in ("access/a.md", "access/b.md", "server/c.md")
+    } | {"ru/server/c.md"}
+    assert not any("/d.md" in u for u in fallbacks)  # a draft gets no page in any language
+
+
+def test_missing_translation_shows_english_under_a_note(kb):
+    articles, _ = kb
+    pages = {p.src_uri: p for p in site_pages(articles, [ACCESS])}
+    page = pages["de/access/a.md"]
+    assert page.markdown.startswith(
+        '<p class="kb-fallback" lang="de">Dieser Artikel ist noch nicht auf Deutsch verfügbar; '
+        "hier ist er auf Englisch.</p>\n\n# A\n"
+    )
+    kb = page.meta["kb"]
+    assert kb["lang"] == "de" and kb["shown_in"] == "en" and kb["id"] == "a"
+    assert kb["class_name"] == "Access"  # the section has no German name
+    assert kb["class_url"] == "access/"  # no German article in it, so no German section page
+    assert set(kb["translations"]) == {"en", "ru"}  # the real versions, the shown one included
+    assert page.meta["search"] == {"exclude": True} and page.meta["tags"] == []
+    # links from de/access/a.md: no German b or c, so the English pages
+    assert "[b](../../access/b.md)" in page.markdown
+    assert '[c](../../server/c.md "C")' in page.markdown
+    uk = pages["uk/server/c.md"].markdown
+    assert uk.startswith('<p class="kb-fallback" lang="uk">Ця стаття ще недоступна українською')
+    assert "ось вона англійською мовою." in uk
+    ru = pages["ru/server/c.md"].markdown
+    assert "Эта статья пока не переведена на русский язык; вот она на английском языке." in ru
+
+
+def test_fallback_prefers_english_then_the_first_language(tmp_path):
+    root = tmp_path / "kb"
+    write_article(root, "access", "only-ru", lang="ru", title="Только по-русски")
+    write_article(root, "access", "only-ru", lang="de", title="Nur Deutsch und Russisch")
+    pages = {p.src_uri: p for p in site_pages(load_kb(root), [ACCESS])}
+    en = pages["access/only-ru.md"]
+    assert en.meta["kb"]["shown_in"] == "ru" and en.meta["title"] == "Только по-русски"
+    assert "not yet available in English; here it is in Russian." in en.markdown
+    assert pages["uk/access/only-ru.md"].meta["kb"]["shown_in"] == "ru"
+    assert "shown_in" not in pages["ru/access/only-ru.md"].meta["kb"]  # the real Russian page
+
+
+def test_fallback_links_prefer_the_readers_language(tmp_path):
+    root = tmp_path / "kb"
+    write_article(root, "access", "a", body="# A\n\nSee [b](b.md).\n")
+    write_article(root, "access", "b")
+    write_article(root, "access", "b", lang="uk", title="Стаття b")
+    pages = {p.src_uri: p for p in site_pages(load_kb(root), [ACCESS])}
+    uk, de = pages["uk/access/a.md"], pages["de/access/a.md"]
+    assert "See [b](b.md)." in uk.markdown  # uk/access/b.md exists
+    assert "See [b](../../access/b.md)." in de.markdown
+    assert uk.meta["kb"]["class_url"] == "uk/access/"  # the Ukrainian section page exists
+    assert de.meta["kb"]["class_url"] == "access/"
 
 
 def test_class_page_groups_by_first_tag(kb):

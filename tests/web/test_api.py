@@ -172,7 +172,8 @@ def test_errors_are_json(client, tokens):
     cases = [
         (client.post(url, json={"action": "close"}, headers=h), 409),
         (client.post(url, json={"action": "fly"}, headers=h), 422),
-        (client.post(url, data="{not json", headers=h), 400),
+        (client.post(url, data="{not json", headers=h, content_type="application/json"), 400),
+        (client.post(url, data="{not json", headers=h), 415),
         (client.post(url, json=["a list"], headers=h), 400),
         (client.post("/api/staff/tickets/SUP-424242/transition", json={"action": "open"},
                      headers=h), 404),

@@ -249,7 +249,9 @@ def test_a_refused_ticket_form_keeps_the_question_and_its_suggestions(public_app
     assert textarea(body, "question") == question
     assert re.findall(r'class="fl-sugg__title"[^>]*>([^<]+)<', body) == before
     assert 'id="suggestions" class="fl-suggestions" aria-live="polite">' in body  # not hidden
-    field = re.search(r'<p class="fl-field">((?:(?!</p>).)*name="contact"(?:(?!</p>).)*)</p>', body, re.S)
+    field = re.search(
+        r'<p class="fl-field">((?:(?!</p>).)*name="contact"(?:(?!</p>).)*)</p>', body, re.S
+    )
     assert field and 'id="contact-errors"' in field.group(1)
     assert 'value="me@localhost"' in field.group(1)
     assert textarea(body, "description") == TICKET["description"]

@@ -63,24 +63,44 @@ class Outcome:
     ref: str | None
 
 
+GO_ZERO_TIME = datetime(1, 1, 1, tzinfo=UTC)  # Alertmanager's endsAt of an alert still firing
+
+
 def _time(value: Any, field: str) -> datetime | None:
-    """An RFC 3339 time (nanoseconds allowed); None for Go's zero time or an empty value."""
-    if value in (None, "") or str(value).startswith("0001-01-01"):
+    """An RFC 3339 time (nanoseconds allowed) in UTC; None for an absent or empty value."""
+    if value in (None, ""):
         return None
-    text = re.sub(r"(\.\d{6})\d+", r"\1", str(value)).replace("Z", "+00:00")
+    if not isinstance(value, str):
+        raise AlertPayloadError(f"{field}: must be an RFC 3339 time string")
+    text = re.sub(r"(\.\d{6})\d+", r"\1", value).replace("Z", "+00:00").replace("z", "+00:00")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise AlertPayloadError(f"{field}: not an RFC 3339 time: {value!r}") from None
     if moment.tzinfo is None:
         raise AlertPayloadError(f"{field}: time without a time zone: {value!r}")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past the year 9999 in UTC
+        raise AlertPayloadError(f"{field}: outside the years 1-9999 in UTC: {value!r}") from None
+
+
+def _string(raw: Mapping, name: str, where: str, limit: int) -> str:
+    value = raw.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise AlertPayloadError(f"{where}.{name}: must be a string")
+    return value.strip()[:limit]
 
 
 def _strings(value: Any, field: str) -> dict[str, str]:
     if not isinstance(value, Mapping):
         raise AlertPayloadError(f"{field}: must be an object")
-    return {str(k): str(v) for k, v in value.items()}
+    wrong = next((k for k, v in value.items() if not isinstance(v, str)), None)
+    if wrong is not None:
+        raise AlertPayloadError(f"{field}.{wrong}: must be a string")
+    return dict(value)
 
 
 def _alert(raw: Any, i: int) -> Alert:
@@ -90,21 +110,22 @@ def _alert(raw: Any, i: int) -> Alert:
     status = raw.get("status")
     if status not in ("firing", "resolved"):
         raise AlertPayloadError(f"{where}.status: must be 'firing' or 'resolved'")
-    labels = _strings(raw.get("labels", {}), f"{where}.labels")
+    labels = _strings(raw.get("labels") or {}, f"{where}.labels")
     starts = _time(raw.get("startsAt"), f"{where}.startsAt")
     if starts is None:
         raise AlertPayloadError(f"{where}.startsAt: required")
-    fingerprint = str(raw.get("fingerprint") or "").strip()[:128]
+    ends = _time(raw.get("endsAt"), f"{where}.endsAt")
+    fingerprint = _string(raw, "fingerprint", where, 128)
     if not fingerprint:  # older Alertmanagers: derive one from the label set
         fingerprint = hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest()[:16]
     return Alert(
         status,
         fingerprint,
         labels,
-        _strings(raw.get("annotations", {}), f"{where}.annotations"),
+        _strings(raw.get("annotations") or {}, f"{where}.annotations"),
         starts,
-        _time(raw.get("endsAt"), f"{where}.endsAt"),
-        str(raw.get("generatorURL") or "")[:500],
+        None if ends == GO_ZERO_TIME else ends,
+        _string(raw, "generatorURL", where, 500),
     )
 
 
@@ -112,8 +133,11 @@ def parse_payload(data: Any) -> list[Alert]:
     """The alerts of a webhook body; AlertPayloadError naming the first bad field."""
     if not isinstance(data, Mapping):
         raise AlertPayloadError("body: must be a JSON object")
-    if str(data.get("version", "4")) != "4":
-        raise AlertPayloadError("version: only Alertmanager webhook version 4 is understood")
+    if data.get("version", "4") != "4":
+        raise AlertPayloadError('version: only Alertmanager webhook version "4" is understood')
+    for name in ("status", "receiver", "groupKey"):  # informative only, but typed
+        if not isinstance(data.get(name, ""), str):
+            raise AlertPayloadError(f"{name}: must be a string")
     alerts = data.get("alerts")
     if not isinstance(alerts, list) or not alerts:
         raise AlertPayloadError("alerts: must be a non-empty list")

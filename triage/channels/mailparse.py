@@ -22,6 +22,8 @@ from email.utils import parseaddr
 from html.parser import HTMLParser
 from pathlib import PurePath
 
+from triage.desk.validation import clean_text
+
 BROKEN_MIME = (
     NoBoundaryInMultipartDefect,
     StartBoundaryNotFoundDefect,
@@ -205,7 +207,7 @@ def _sender(msg: EmailMessage, envelope_from: str) -> str:
 
 def _safe_name(name: str | None, n: int) -> str:
     name = PurePath((name or "").replace("\\", "/")).name
-    name = re.sub(r"[\x00-\x1f\x7f/]", "", name).strip(". ")
+    name = re.sub(r"[\x00-\x1f\x7f/]", "", clean_text(name)).strip(". ")
     return name[:200] or f"attachment-{n}.bin"
 
 
@@ -242,13 +244,13 @@ def parse_mail(raw: bytes, limits: Limits = Limits(), envelope_from: str = "") -
     msg = BytesParser(policy=email_policy.default).parsebytes(raw)
     if any(isinstance(d, BROKEN_MIME) for d in msg.defects) or not msg.keys():
         raise Refused("554 5.6.0 Malformed message: broken headers or MIME structure")
-    sender = _sender(msg, envelope_from)
-    subject = " ".join(str(msg.get("Subject", "")).split())[:300]
-    text = _body_text(msg)
+    sender = clean_text(_sender(msg, envelope_from))  # mail cannot be asked again: cleaned
+    subject = clean_text(" ".join(str(msg.get("Subject", "")).split()))[:300]
+    text = clean_text(_body_text(msg))
     attachments = _attachments(msg, limits)
     if not (subject or text):
         raise Refused("554 5.6.0 The message has neither subject nor text")
-    message_id = str(msg.get("Message-ID", "")).strip()
+    message_id = clean_text(str(msg.get("Message-ID", ""))).strip()
     key = hashlib.sha256(message_id.encode() if message_id else raw).hexdigest()
     auto = str(msg.get("Auto-Submitted", "no")).strip().lower() != "no"
     auto = auto or str(msg.get("Precedence", "")).strip().lower() in ("bulk", "junk", "list")

@@ -1,8 +1,9 @@
 """Customer emails from templates: one YAML file per language in ``templates/`` (Jinja2, text).
 
 ``render(kind, lang, context, policy, public_url)`` fills in what the stored context lacks:
-the tracking link (with the ticket's token: every mail carries it, see ``outbox``), names of classes, priorities, fields and reasons in the ticket's language,
-and dates in the desk's time zone. A missing template or variable is an error, never a blank.
+the tracking link (with the ticket's token: every mail carries it, see ``outbox``), names of
+classes, priorities, fields and reasons in the ticket's language, and dates in the desk's time
+zone. A missing template or variable is an error, never a blank.
 """
 
 from __future__ import annotations

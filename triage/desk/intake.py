@@ -11,11 +11,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from triage.desk import validation
 from triage.desk.models import CHANNELS
+from triage.desk.validation import InvalidField
 from triage.engine.policy import Policy
 
-LIMITS = {"contact": 320, "module": 200, "version": 100, "description": 20000, "steps": 20000}
+#: The intake's text fields and their limits (from the one table in ``validation``).
+LIMITS = {k: validation.LIMITS[k] for k in ("contact", "module", "version", "description", "steps")}
 FIELDS = ("module", "version", "description", "steps", "contact")  # what a request carries
+__all__ = [
+    "FIELDS",
+    "LIMITS",
+    "Classified",
+    "Filed",
+    "Intake",
+    "InvalidField",
+    "TicketNotFound",
+    "missing_fields",
+    "parse_fields",
+]
 
 
 class TicketNotFound(LookupError):
@@ -24,14 +38,6 @@ class TicketNotFound(LookupError):
     def __init__(self, ref: str):
         super().__init__(f"no ticket {ref}")
         self.ref = ref
-
-
-class InvalidField(ValueError):
-    """A field with a value the desk cannot accept; nothing was changed."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)
@@ -109,13 +115,17 @@ def validate(intake: Intake, policy: Policy) -> None:
     if intake.lang not in policy.languages:
         raise InvalidField("lang", f"must be one of {', '.join(policy.languages)}")
     for name, limit in LIMITS.items():
-        if len(getattr(intake, name) or "") > limit:
+        value = getattr(intake, name) or ""
+        validation.check_text(name, value)  # the last defence: the channels refuse it earlier
+        if len(value) > limit:
             raise InvalidField(name, f"at most {limit} characters")
     if not (intake.description or "").strip():
         raise InvalidField("description", "must not be empty")
 
 
-def missing_fields(values: Mapping[str, object], policy: Policy, channel: str = "") -> tuple[str, ...]:
+def missing_fields(
+    values: Mapping[str, object], policy: Policy, channel: str = ""
+) -> tuple[str, ...]:
     """The policy's required intake fields that are blank (none for exempt channels: alerts)."""
     if channel and channel in policy.intake_exempt:
         return ()

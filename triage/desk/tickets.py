@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from triage.desk import lifecycle, messages, outbox
+from triage.desk import lifecycle, messages, outbox, validation
 from triage.desk.db import Database
 from triage.desk.intake import (
     FIELDS,
@@ -323,6 +323,7 @@ def fill_intake(
     for name, value in values.items():
         if name not in FIELDS:
             raise InvalidField(name, f"not an intake field (one of: {', '.join(FIELDS)})")
+        validation.check_text(name, value or "")
         if len(value or "") > LIMITS[name]:
             raise InvalidField(name, f"at most {LIMITS[name]} characters")
     filled: list[str] = []

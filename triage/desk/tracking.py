@@ -201,10 +201,8 @@ def supply_fields(
         return filled
 
 
-def confirm_solved(
-    db: Database, policy: Policy, ref: str, token: str | None, now: datetime
-) -> str:
-    """"This solved it": the ticket is resolved (if it was not yet) and closed; the new status.
+def confirm_solved(db: Database, policy: Policy, ref: str, token: str | None, now: datetime) -> str:
+    """ "This solved it": the ticket is resolved (if it was not yet) and closed; the new status.
 
     One transaction on the locked ticket; TicketNotFound for a wrong token, IllegalTransition
     when the lifecycle allows no such move (a closed or declined ticket).
@@ -223,7 +221,7 @@ def confirm_solved(
 def reopen(
     db: Database, policy: Policy, ref: str, token: str | None, message: str, now: datetime
 ) -> str:
-    """"Reopen" a resolved ticket, with what still does not work as the customer's reply.
+    """ "Reopen" a resolved ticket, with what still does not work as the customer's reply.
 
     One transaction on the locked ticket; the new status. TicketNotFound for a wrong token,
     IllegalTransition unless the ticket is resolved.

@@ -19,8 +19,10 @@ from triage.kb.articles import (
     name_parts,
     parse_article,
 )
+from triage.kb.raw_html import ALLOWED, raw_html, tag_in_text
 
 _LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_PLAIN_FIELDS = ("title", "summary", "questions", "tags")
 _DRAFT_FIELDS = ("summary", "applies_to", "questions", "owner", "updated", "review_by")
 
 
@@ -105,6 +107,30 @@ def _links(article: Article) -> list[Problem]:
                 out.append(
                     Problem(article.path, first + offset, "link", f"{target!r} points nowhere")
                 )
+    return out
+
+
+def _html(article: Article) -> list[Problem]:
+    """Raw HTML outside the allow-list in the body, any tag in the texts shown in page heads."""
+    first = article.line_of("body")
+    allowed = ", ".join(f"<{t}>" for t in sorted(ALLOWED))
+    out = [
+        Problem(
+            article.path,
+            first + found.offset,
+            "body",
+            f"{found.message} (only {allowed} without attributes; write Markdown, "
+            "or put code in `backticks`)",
+        )
+        for found in raw_html(article.body)
+    ]
+    for name in _PLAIN_FIELDS:
+        value = getattr(article, name)
+        texts = value if isinstance(value, tuple | list) else (value,)
+        if any(isinstance(t, str) and tag_in_text(t) for t in texts):
+            out.append(
+                Problem(article.path, article.line_of(name), name, "must not hold HTML tags")
+            )
     return out
 
 
@@ -228,7 +254,8 @@ def check_and_load(
             problems.append(Problem(str(path), 1, "file", f"not UTF-8 text: {exc.reason}"))
             continue
         articles.append(article)
-        problems += _location(article, root) + _links(article) + _semantic(article, classes, today)
+        problems += _location(article, root) + _links(article) + _html(article)
+        problems += _semantic(article, classes, today)
     problems += _across(articles)
     return sorted(problems, key=lambda p: (p.path, p.line, p.field)), articles
 

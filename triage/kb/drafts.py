@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from triage.kb.articles import LANGS
+from triage.kb.raw_html import escape_markdown, plain_text
 
 REVIEW_AFTER = timedelta(days=182)
 MAX_SLUG = 60
@@ -87,7 +88,8 @@ def slugify(text: str) -> str:
 
 
 def title_of(description: str) -> str:
-    """The first line of the customer's text, cut at a word boundary (at most 80 chars)."""
+    """The first line of the customer's text as plain text (no tags), at most 80 chars."""
+    description = plain_text(description)
     first = next((x.strip() for x in description.splitlines() if x.strip()), "").rstrip(".?!")
     if len(first) <= MAX_TITLE:
         return first if len(first) >= 3 else f"{first} (TODO title)".strip()
@@ -111,8 +113,9 @@ def free_slug(root: Path, wanted: str) -> str:
 
 def front_matter(inc: Incident, slug: str, owner: str, today: date) -> dict:
     """The draft's front matter: what the ticket tells, the rest left for the writer."""
-    applies = [{"module": inc.module.strip(), "versions": inc.version.strip() or "all"}]
-    question = " ".join(inc.description.split())[:300]
+    module, version = plain_text(inc.module).strip(), plain_text(inc.version).strip()
+    applies = [{"module": module, "versions": version or "all"}]
+    question = " ".join(plain_text(inc.description).split())[:300]
     return {
         "id": slug,
         "title": title_of(inc.description),
@@ -121,7 +124,7 @@ def front_matter(inc: Incident, slug: str, owner: str, today: date) -> dict:
         "class": inc.request_class,
         "status": "draft",
         "tags": [],
-        "applies_to": applies if inc.module.strip() else [],
+        "applies_to": applies if module else [],
         "questions": [question] if question else [],
         "incidents": [inc.ref],
         "owner": owner,
@@ -131,7 +134,9 @@ def front_matter(inc: Incident, slug: str, owner: str, today: date) -> dict:
 
 
 def _quote(text: str) -> str:
-    return "\n".join(f"> {x}" if x.strip() else ">" for x in text.strip().splitlines())
+    """The customer's words as a quote, escaped: shown as written, never run as HTML."""
+    lines = text.strip().splitlines()
+    return "\n".join(f"> {escape_markdown(x)}" if x.strip() else ">" for x in lines)
 
 
 def body(inc: Incident, title: str, today: date) -> str:
@@ -140,7 +145,7 @@ def body(inc: Incident, title: str, today: date) -> str:
     steps = f"\n\n{_quote(inc.steps)}" if inc.steps.strip() else ""
     fix = _quote(inc.resolution) if inc.resolution.strip() else "TODO: the steps that solved it."
     return (
-        f"# {title}\n\n"
+        f"# {escape_markdown(title)}\n\n"
         f"<!-- Drafted from incident {inc.ref} on {today.isoformat()}. Complete every TODO, "
         "add a summary and at least three questions, then remove `status: draft`. -->\n\n"
         "TODO: one paragraph: who meets this problem and what they see.\n\n"

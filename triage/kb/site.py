@@ -2,20 +2,23 @@
 
 Every published article becomes one page at ``Article.url``; each request class gets an index
 page per language listing its articles grouped by topic (the first tag); each language other
-than English gets a home page. The mkdocs hook (``docs/hooks.py``) only wraps these in files, so
-the content survives a change of generator.
+than English gets a home page. Where an article lacks a language, that language's URL shows
+another version under a note (``fallback_page``) instead of a 404. The mkdocs hook
+(``docs/hooks.py``) only wraps these in files, so the content survives a change of generator.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from triage.kb.articles import DEFAULT_LANG, LANGS, Article, article_url, name_parts
+from triage.kb.raw_html import escape_markdown
 
 _LINK_RE = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)")
 SECTIONS_MARKER = "<!-- kb:sections -->"
@@ -56,6 +59,28 @@ UI: dict[str, dict[str, str]] = {
         "ask": "Keine Antwort gefunden? [Support fragen](/ask?lang=de).",
     },
 }
+
+# The note at the top of an article shown in another language than the reader's: the note in
+# the reader's language, naming the language the article is shown in (as that language says it).
+FALLBACK_NOTE = {
+    "en": "This article is not yet available in English; here it is in {shown}.",
+    "ru": "Эта статья пока не переведена на русский язык; вот она на {shown} языке.",
+    "uk": "Ця стаття ще недоступна українською мовою; ось вона {shown} мовою.",
+    "de": "Dieser Artikel ist noch nicht auf Deutsch verfügbar; hier ist er auf {shown}.",
+}
+SHOWN_IN = {
+    "en": {"ru": "Russian", "uk": "Ukrainian", "de": "German"},
+    "ru": {"en": "английском", "uk": "украинском", "de": "немецком"},
+    "uk": {"en": "англійською", "ru": "російською", "de": "німецькою"},
+    "de": {"en": "Englisch", "ru": "Russisch", "uk": "Ukrainisch"},
+}
+
+
+def fallback_note(reader: str, shown: str) -> str:
+    """The note telling a reader of one language that the article is shown in another."""
+    note = FALLBACK_NOTE.get(reader, FALLBACK_NOTE[DEFAULT_LANG])
+    names = SHOWN_IN.get(reader, SHOWN_IN[DEFAULT_LANG])
+    return note.format(shown=names.get(shown) or LANG_NAMES.get(shown, shown))
 
 
 @dataclass(frozen=True)
@@ -118,29 +143,36 @@ def _front(meta: dict) -> str:
     return "---\n" + json.dumps(meta, ensure_ascii=False, default=str) + "\n---\n\n"
 
 
-def _resolve(article: Article, target: str, published: Mapping[tuple[str, str], Article]):
+def _resolve(target: str, published: Mapping[tuple[str, str], Article], prefer: Iterable[str]):
     """The published article a relative ``.md`` link points to, or None."""
     slug, lang = name_parts(posixpath.basename(target))
-    for want in (lang,) if lang else (article.lang, DEFAULT_LANG):
+    for want in (lang,) if lang else (*prefer, DEFAULT_LANG):
         if (slug, want) in published:
             return published[(slug, want)]
     return None
 
 
-def rewrite_links(article: Article, published: Mapping[tuple[str, str], Article]) -> str:
+def rewrite_links(
+    article: Article,
+    published: Mapping[tuple[str, str], Article],
+    here: str | None = None,
+    prefer: Iterable[str] = (),
+) -> str:
     """The body with links to other articles pointed at their pages; drafts become plain text.
 
     A link without a language suffix goes to the translation in the article's language if it
-    exists, else to the English article.
+    exists, else to the English article. ``here`` is the page the body is shown on (the
+    article's own by default) and ``prefer`` the languages tried before the article's own.
     """
-    here = page_uri(article)
+    here = here or page_uri(article)
+    prefer = (*prefer, article.lang)
 
     def sub(m: re.Match) -> str:
         target = m.group("target")
         path, _, frag = target.partition("#")
         if "://" in target or target.startswith(("#", "/", "mailto:")) or not path.endswith(".md"):
             return m.group(0)
-        found = _resolve(article, path, published)
+        found = _resolve(path, published, prefer)
         if found is None:
             return m.group("text")
         link = relative(here, page_uri(found)) + (f"#{frag}" if frag else "")
@@ -178,6 +210,52 @@ def article_page(
     return SitePage(page_uri(article), meta, rewrite_links(article, published))
 
 
+def fallback_source(article_id: str, published: Mapping[tuple[str, str], Article]):
+    """The version shown where a language lacks the article: English, else the first language."""
+    for lang in (DEFAULT_LANG, *LANGS):
+        if (article_id, lang) in published:
+            return published[(article_id, lang)]
+    return None
+
+
+def fallback_page(
+    source: Article,
+    reader: str,
+    published: Mapping[tuple[str, str], Article],
+    section: Section,
+    indexes: Container[tuple[str, str]] = (),
+) -> SitePage:
+    """The page at the reader's URL of an article not yet in the reader's language.
+
+    It shows ``source`` (another language's version) under a note in the reader's language;
+    the page belongs to the reader's language (labels, section, Ask support) while the body
+    keeps its own (``kb.shown_in``). It is not searched and carries no tags: the version it
+    shows is found and listed at its own URL. Links go to the reader's language when possible,
+    and the section link to the reader's section page if ``indexes`` (the ``(class, lang)``
+    pairs that have one) holds it, else to the shown version's.
+    """
+    here = article_url(source.request_class, source.id, reader).rstrip("/") + ".md"
+    page = article_page(source, published, section)
+    kb = dict(page.meta["kb"])
+    kb["translations"] = {
+        lang: {"name": LANG_NAMES[lang], "url": published[(source.id, lang)].url}
+        for lang in LANGS
+        if (source.id, lang) in published
+    }
+    index_lang = reader if (source.request_class, reader) in indexes else source.lang
+    kb.update(
+        lang=reader,
+        shown_in=source.lang,
+        class_name=section.name(reader),
+        class_url=article_url(source.request_class, "index", index_lang)[: -len("index/")],
+    )
+    meta = {**page.meta, "tags": [], "kb": kb} | NOT_SEARCHED
+    note = html.escape(fallback_note(reader, source.lang))
+    body = rewrite_links(source, published, here=here, prefer=(reader,)).lstrip("\n")
+    text = f'<p class="kb-fallback" lang="{reader}">{note}</p>\n\n{body}'
+    return SitePage(here, meta, text)
+
+
 def topic_groups(articles: Iterable[Article]) -> list[tuple[str, list[Article]]]:
     """Articles grouped by topic (their first tag), topics and titles in alphabetical order."""
     groups: dict[str, list[Article]] = defaultdict(list)
@@ -196,8 +274,8 @@ def class_page(section: Section, lang: str, articles: list[Article]) -> SitePage
     for topic, items in topic_groups(articles):
         out.append(f"\n## {topic or ui['other']}\n")  # the tag as written, as on tag chips
         for a in items:
-            summary = f": {a.summary}" if a.summary else ""
-            out.append(f"- [{a.title}]({relative(here, page_uri(a))}){summary}")
+            summary = f": {escape_markdown(a.summary)}" if a.summary else ""  # texts, not Markdown
+            out.append(f"- [{escape_markdown(a.title)}]({relative(here, page_uri(a))}){summary}")
     if not articles:
         out.append(f"\n{ui['empty']}")
     out.append(f"\n{ui['ask']}\n")
@@ -234,7 +312,11 @@ def counts_by_lang(articles: Iterable[Article]) -> dict[str, dict[str, int]]:
 
 
 def site_pages(articles: list[Article], sections: list[Section]) -> list[SitePage]:
-    """Every generated page: articles, class indexes per language, homes of other languages."""
+    """Every generated page: articles, class indexes per language, homes of other languages.
+
+    An article missing in a language still has a page at that language's URL: another
+    language's version under a note (``fallback_page``), never a 404.
+    """
     published = {(a.id, a.lang): a for a in articles if not a.is_draft}
     by_id = {s.id: s for s in sections}
     pages = []
@@ -248,6 +330,12 @@ def site_pages(articles: list[Article], sections: list[Section]) -> list[SitePag
     for (class_id, lang), items in sorted(grouped.items()):
         section = by_id.get(class_id, Section(class_id))
         pages.append(class_page(section, lang, items))
+    for aid in sorted({aid for aid, _ in published}):
+        source = fallback_source(aid, published)
+        section = by_id.get(source.request_class, Section(source.request_class))
+        for lang in LANGS:
+            if (aid, lang) not in published:
+                pages.append(fallback_page(source, lang, published, section, grouped))
     counts = counts_by_lang(published.values())
     for lang in sorted(counts):
         if lang != DEFAULT_LANG:

@@ -7,6 +7,7 @@ errors into an application.
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from flask_limiter.util import get_remote_address
 
 from triage.desk import lifecycle, tickets
 from triage.desk.intake import Classified, Intake, InvalidField
+from triage.desk.validation import LIMITS
 from triage.desk.views import find_customer_view
 from triage.engine.policy import Policy
-from triage.web import errors
+from triage.web import errors, validation
 from triage.web.api_fields import body, now, reply, text
 from triage.web.services import services
 
@@ -36,7 +38,7 @@ DEFAULTS = {
     "RATELIMIT_TRACKING": "60 per minute",
     "TRACKING_URL": "{public_url}/api/tickets/{ref}?token={token}",
 }
-FIELD_LIMITS = {"contact": 320, "module": 200, "version": 100, "steps": 20000}
+FIELD_LIMITS = {k: LIMITS[k] for k in ("contact", "module", "version", "steps")}
 
 
 limiter = Limiter(key_func=get_remote_address)  # configured per app by init_app
@@ -52,7 +54,7 @@ def _limit(key: str):
 def triage_question():
     """Classify a question and suggest articles: the engine's Decision."""
     data = body()
-    question = text(data, "question", required=True, max_len=5000)
+    question = text(data, "question", required=True, max_len=LIMITS["question"])
     lang = text(data, "lang", choices=services().policy.languages)
     decision = _engine().decide(question, lang=lang)
     return reply(decision.to_dict())
@@ -84,8 +86,8 @@ def _classify(question: str, lang: str | None) -> tuple[Classified, str]:
 
 def _intake(data: dict) -> tuple[Intake, str]:
     policy = services().policy
-    described = text(data, "description", nonblank=True, max_len=20000)
-    question = text(data, "question", nonblank=True, max_len=20000)
+    described = text(data, "description", nonblank=True, max_len=LIMITS["description"])
+    question = text(data, "question", nonblank=True, max_len=LIMITS["description"])
     if not (described or question):
         raise InvalidField("description", "is required (or question)")
     fields = {k: text(data, k, max_len=n) or "" for k, n in FIELD_LIMITS.items()}
@@ -142,6 +144,29 @@ def openapi_document() -> dict:
     return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
 
 
+@cache
+def documented_query(rule: str, method: str) -> frozenset[str] | None:
+    """The query parameters the document gives an operation (a Flask rule), None if undocumented."""
+    path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
+    item = openapi_document()["paths"].get(path, {})
+    op = item.get(method.lower())
+    if op is None:
+        return None
+    params = [*item.get("parameters", []), *op.get("parameters", [])]
+    resolved = [_resolve(p) for p in params]
+    return frozenset(p["name"] for p in resolved if p.get("in") == "query")
+
+
+def _resolve(node: dict) -> dict:
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    out: Any = openapi_document()
+    for part in ref.removeprefix("#/").split("/"):
+        out = out[part]
+    return out
+
+
 def fill_enums(node: Any, enums: dict[str, list[str]]) -> Any:
     """A copy of the document with every ``x-enum: <name>`` replaced by that list."""
     if isinstance(node, list):
@@ -180,6 +205,7 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     limiter.init_app(app)  # re-reads this app's switches and storage
     errors.register(app)
+    validation.init_app(app)  # every request's path, query and body checked once, here
     app.register_blueprint(bp)
     app.register_blueprint(api_staff.bp)
     app.register_blueprint(alerts.bp)  # POST /api/alerts (Alertmanager webhook)

@@ -20,7 +20,7 @@ def now() -> datetime:
 
 def body() -> dict[str, Any]:
     """The request's JSON object; 400 when the body is not one."""
-    data = request.get_json(silent=True, force=True)
+    data = request.get_json(silent=True)  # the edge refused any other media type (415)
     if not isinstance(data, dict):
         abort(400, description="The body must be a JSON object.")
     return data

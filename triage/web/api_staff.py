@@ -82,7 +82,7 @@ def me():
 def work_queue():
     """Open tickets of a line, most urgent SLA first, then oldest."""
     pol = services().policy
-    line = request.args.get("line") or None
+    line = request.args.get("line")  # an empty line is not a line: 422
     if line is not None and line not in pol.lines:
         return errors.error_response(422, f"line: must be one of: {', '.join(pol.lines)}")
     waiting = query_flag("waiting")

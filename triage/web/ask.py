@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from triage.desk import questions, tickets
 from triage.desk.intake import Classified, Intake, InvalidField
+from triage.desk.validation import LIMITS, text_problem
 from triage.web import i18n
 from triage.web.api import limiter
 from triage.web.api_fields import now
@@ -164,10 +165,16 @@ def commit_question():
     before the question was recorded, so that sessions without any action are counted too).
     """
     data = request.get_json(silent=True) or request.form.to_dict()
+    if not isinstance(data, dict):
+        return jsonify(error="body: must be a JSON object"), 400
     question = data.get("question")
-    if not isinstance(question, str) or not question.strip() or len(question) > 5000:
-        return jsonify(error="question: 1 to 5000 characters"), 422
+    if not isinstance(question, str) or not question.strip() or len(question) > LIMITS["question"]:
+        return jsonify(error=f"question: 1 to {LIMITS['question']} characters"), 422
     sid, came = data.get("sid"), data.get("from")
+    texts = [v for v in (question, sid, came) if isinstance(v, str)]
+    bad = next(filter(None, map(text_problem, texts)), None)
+    if bad:  # a JSON body was checked at the edge; a beacon's form is checked here
+        return jsonify(error=f"question: {bad}"), 422
     sid = sid if isinstance(sid, str) else None
     came = came[:200] if isinstance(came, str) else None
     decision, items, asked = _record(question.strip(), sid, came)

@@ -15,13 +15,10 @@ from flask import Flask, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from triage.web import ask, i18n, public_api, status
+from triage.web.headers import apply_security_headers
 from triage.web.services import services
 
 csrf = CSRFProtect()
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
-)
 PAGES = ("ask", "status")
 TRACKING_URL = "{public_url}/t/{ref}?token={token}"
 
@@ -64,9 +61,7 @@ def _csrf_error(exc: CSRFError):
 
 def _headers(response):
     if request.blueprint in PAGES:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        apply_security_headers(response)
     return response
 
 

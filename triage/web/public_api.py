@@ -20,6 +20,7 @@ from triage.web.api_fields import now, reply, text
 from triage.web.ask import snippet
 from triage.web.errors import error_response
 from triage.web.services import services
+from triage.web.validation import accepts_form
 
 bp = Blueprint("public_api", __name__, url_prefix="/api")
 DEFAULTS = {"RATELIMIT_FEEDBACK": "30 per minute", "RATELIMIT_SEARCH": "120 per minute"}
@@ -49,6 +50,7 @@ def _back() -> str:
 
 @bp.post("/feedback")
 @_limit("RATELIMIT_FEEDBACK")
+@accepts_form
 def feedback():
     """Store whether an article helped, per article and language."""
     is_form = not request.is_json and bool(request.form)

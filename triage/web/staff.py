@@ -24,6 +24,7 @@ from triage.desk.sweep import due_flags
 from triage.web import staff_i18n
 from triage.web.api_fields import now
 from triage.web.auth import allowed, member
+from triage.web.headers import SECURITY_HEADERS
 from triage.web.services import services
 from triage.web.staff_roles import lines_of
 
@@ -41,15 +42,7 @@ FILTERS = {
 }
 
 
-CONSOLE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+CONSOLE_HEADERS = {"Cache-Control": "no-store", **SECURITY_HEADERS}
 
 
 def _headers(response):

@@ -1,9 +1,8 @@
-"""The staff console's forms: every form is a FlaskForm, so every post carries a CSRF token."""
+"""The staff console's forms: each a TextForm (a FlaskForm), so every post has a CSRF token."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     PasswordField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from triage.desk.intake import LIMITS
 from triage.desk.lifecycle import ACTIONS
 from triage.desk.users import MAX_PASSWORD, MIN_PASSWORD
+from triage.web.validation import TextForm
 
 try:  # WTForms >= 3.3 wants SelectChoice; older releases take (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -34,7 +34,7 @@ REASON = [DataRequired(_l("A reason is required.")), Length(max=2000)]
 MESSAGE = [DataRequired(_l("The message must not be empty.")), Length(max=20000)]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TextForm):
     """Sign in with name and password."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
@@ -42,7 +42,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PasswordSetForm(FlaskForm):
+class PasswordSetForm(TextForm):
     """An admin sets a member's password (typed twice)."""
 
     password = PasswordField(
@@ -63,27 +63,27 @@ class PasswordSetForm(FlaskForm):
     submit = SubmitField(_l("Set password"))
 
 
-class PostForm(FlaskForm):
+class PostForm(TextForm):
     """A button that only posts (logout, assign to me): the CSRF token is the whole form."""
 
     submit = SubmitField(_l("Go"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(TextForm):
     """An internal note, or a reply the customer sees."""
 
     message = TextAreaField(_l("Message"), validators=MESSAGE)
     submit = SubmitField(_l("Add"))
 
 
-class AskInfoForm(FlaskForm):
+class AskInfoForm(TextForm):
     """Ask the customer for information: the ticket waits on them, its clock pauses."""
 
     message = TextAreaField(_l("Message to the customer"), validators=MESSAGE)
     submit = SubmitField(_l("Ask for information"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(TextForm):
     """Answer with a suggested article: its link goes to the customer, the ticket is resolved."""
 
     url = HiddenField(validators=[DataRequired(), Length(max=500), Regexp(r"^/?[\w./-]*$")])
@@ -93,7 +93,7 @@ class AnswerForm(FlaskForm):
     submit = SubmitField(_l("Answer with this article"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(TextForm):
     """A lifecycle action with its reason (a coded one for defer and decline)."""
 
     action = SelectField(_l("Action"), choices=options(ACTIONS))
@@ -104,7 +104,7 @@ class StatusForm(FlaskForm):
     submit = SubmitField(_l("Apply"))
 
 
-class EscalateForm(FlaskForm):
+class EscalateForm(TextForm):
     """Move the ticket one line up or down, with a reason."""
 
     direction = SelectField(
@@ -114,7 +114,7 @@ class EscalateForm(FlaskForm):
     submit = SubmitField(_l("Move"))
 
 
-class ClassForm(FlaskForm):
+class ClassForm(TextForm):
     """Correct the request class (the ticket moves to the class's line)."""
 
     value = SelectField(_l("Class"), validate_choice=False)
@@ -122,7 +122,7 @@ class ClassForm(FlaskForm):
     submit = SubmitField(_l("Correct class"))
 
 
-class PriorityForm(FlaskForm):
+class PriorityForm(TextForm):
     """Correct the priority; the reason is shown to the customer."""
 
     value = SelectField(_l("Priority"), validate_choice=False)
@@ -130,7 +130,7 @@ class PriorityForm(FlaskForm):
     submit = SubmitField(_l("Correct priority"))
 
 
-class PhoneTicketForm(FlaskForm):
+class PhoneTicketForm(TextForm):
     """A request taken on the phone: the intake fields, filed with channel ``phone``."""
 
     contact = StringField(

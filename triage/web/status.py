@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from triage.desk import messages, outbox, tracking
+from triage.desk import messages, outbox, tracking, validation
 from triage.desk.intake import LIMITS, InvalidField, TicketNotFound
 from triage.desk.lifecycle import IllegalTransition
 from triage.web import i18n
-from triage.web.customer_words import field_label, linkify, say, status_words
 from triage.web.api import limiter
 from triage.web.api_fields import now
+from triage.web.customer_words import field_label, linkify, say, status_words
 from triage.web.forms import ReplyForm
 from triage.web.services import services
 
@@ -159,7 +159,10 @@ def _checked(given: dict[str, str]) -> dict[str, str]:
     """The errors of the missing fields' form, by field (in the page's language)."""
     errors = {}
     for name, value in given.items():
-        if len(value) > LIMITS[name]:
+        problem = validation.text_problem(value)
+        if problem:
+            errors[name] = problem
+        elif len(value) > LIMITS[name]:
             errors[name] = say("text.too_long", n=LIMITS[name])
         elif name == "contact" and value and not outbox.is_address(value):
             errors[name] = say("text.bad_email")

@@ -25,16 +25,17 @@ from triage.kb.drafts import DraftError
 from triage.web.api_fields import now
 from triage.web.auth import allowed, member
 from triage.web.services import services
+from triage.web.validation import TextForm
 
 bp = Blueprint("writers", __name__, url_prefix="/staff/kb")
 DEFAULTS = {"WRITERS_GAP_DAYS": 90, "WRITERS_MIN_VOTES": 5, "WRITERS_TOP": 15}
 
 
-class DraftForm(FlaskForm):
+class DraftForm(TextForm):
     """Draft an article from the ticket (the CSRF token is the whole form)."""
 
 
-class LinkForm(FlaskForm):
+class LinkForm(TextForm):
     """Link the ticket to an existing article by its id."""
 
     article = StringField(
