@@ -160,6 +160,7 @@ def test_missing_intake_puts_ticket_in_waiting_customer(policy):
     assert missing == ("version", "contact")
     assert lc.initial_status(missing) == "waiting_customer"
     assert lc.initial_status(()) == "new"
-    assert "version, contact" in lc.intake_request(missing)
+    assert "the product version, a contact" in lc.intake_request(missing)
+    assert "версия продукта, контакт" in lc.intake_request(missing, "ru")  # not the field ids
     assert lc.intake_request(missing, "de").startswith("Bitte")
     assert lc.intake_request(missing, "ru") != lc.intake_request(missing, "uk")
