@@ -250,7 +250,7 @@ def test_a_refused_ticket_form_keeps_the_question_and_its_suggestions(public_app
     assert re.findall(r'class="fl-sugg__title"[^>]*>([^<]+)<', body) == before
     assert 'id="suggestions" class="fl-suggestions" aria-live="polite">' in body  # not hidden
     field = re.search(
-        r'<p class="fl-field">((?:(?!</p>).)*name="contact"(?:(?!</p>).)*)</p>', body, re.S
+        r'<div class="fl-field">((?:(?!</div>).)*name="contact"(?:(?!</div>).)*)</div>', body, re.S
     )
     assert field and 'id="contact-errors"' in field.group(1)
     assert 'value="me@localhost"' in field.group(1)

@@ -142,3 +142,45 @@ def test_a_too_short_question_says_why(live, browser, tmp_path, lang):  # noqa: 
         page.locator("#ask-submit").click()
         screenshot(page, tmp_path, "ask-short-question")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_a_refused_contact_keeps_the_question_and_the_suggestions(
+    live,  # noqa: F811
+    browser,  # noqa: F811
+    tmp_path,
+    width,
+    height,
+):
+    """``me@localhost`` passes the browser's own check but the server refuses it: the question,
+    the suggestions and the form stay, and the error sits under the field without squeezing it."""
+    url, _app = live
+    page = new_page(browser, "en-US")
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{url}/ask?lang=en")
+    question = "I forgot my password and cannot sign in"
+    page.locator("#question").press_sequentially(question, delay=10)
+    expect(page.locator(".fl-sugg").first).to_be_visible(timeout=10_000)
+    titles = page.locator(".fl-sugg__title").all_inner_texts()
+    page.locator("#contact-button").click()
+    for name, value in (("module", "Portal"), ("version", "4.2"), ("steps", "1. sign in")):
+        page.locator(f"#{name}").fill(value)
+    page.locator("#contact").fill("me@localhost")
+    before = page.locator("#contact").bounding_box()
+    page.locator("#ticket-submit").click()
+    error = page.locator("#contact-errors")
+    expect(error).to_contain_text("Enter an email address")
+    expect(page.locator("#question")).to_have_value(question)
+    expect(page.locator("#suggestions")).to_be_visible()
+    assert page.locator(".fl-sugg__title").all_inner_texts() == titles
+    expect(page.locator("#contact")).to_have_value("me@localhost")
+    after = page.locator("#contact").bounding_box()
+    assert after["width"] == pytest.approx(before["width"], abs=1)  # not squeezed
+    box = error.bounding_box()
+    assert box["y"] >= after["y"] + after["height"] - 1  # under its field
+    assert box["x"] >= after["x"] - 1 and box["x"] + box["width"] <= after["x"] + after["width"] + 1
+    layout = page.evaluate(LAYOUT)
+    assert layout["scroll"] <= layout["width"] and layout["wide"] == [], layout
+    page.locator("#contact").scroll_into_view_if_needed()
+    screenshot(page, tmp_path, f"ask-refused-contact-{width}")
+    assert page.errors == []  # type: ignore[attr-defined]

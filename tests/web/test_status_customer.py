@@ -224,3 +224,26 @@ def test_missing_fields_refused_keep_what_was_typed_and_change_nothing(public_ap
     with public_app.app_context():
         view = find_staff_view(services().db, services().policy, ref, NOW)
     assert (view.module, view.version, view.status) == ("", "", "waiting_customer")
+
+
+REPLIES = {
+    "en": "Module: Compute / Version: 5.1\nSteps: start a VM",
+    "ru": "Модуль: Compute / Версия: 5.1\nШаги: запустить ВМ",
+    "uk": "Модуль: Compute / Версія: 5.1\nКроки: запустити ВМ",
+    "de": "Modul: Compute / Version: 5.1\nSchritte: VM starten",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_reply_on_the_page_that_names_the_fields_fills_them(public_app, lang):
+    intake = Intake(description="It is broken", contact="a@b.example", lang=lang)
+    ref, token = file(public_app, intake=intake)
+    client = public_app.test_client()
+    html = page(client, ref, token, lang)
+    data = {"csrf_token": csrf_of(html), "token": token, "message": REPLIES[lang], "lang": lang}
+    assert client.post(f"/t/{ref}", data=data).status_code == 302
+    with public_app.app_context():
+        view = find_staff_view(services().db, services().policy, ref, NOW)
+    assert (view.module, view.version, view.status) == ("Compute", "5.1", "open")
+    assert view.steps and view.steps in REPLIES[lang]
+    assert 'id="missing-form"' not in page(client, ref, token, lang)

@@ -15,7 +15,14 @@ from sqlalchemy import select
 
 from triage.desk import lifecycle, tickets
 from triage.desk.db import Database
-from triage.desk.intake import FIELDS, LIMITS, InvalidField, TicketNotFound, missing_fields
+from triage.desk.intake import (
+    FIELDS,
+    LIMITS,
+    InvalidField,
+    TicketNotFound,
+    missing_fields,
+    parse_fields,
+)
 from triage.desk.models import Ticket
 from triage.desk.sla import SlaState
 from triage.desk.tokens import token_matches
@@ -165,6 +172,9 @@ def customer_reply(
     with one_transaction(db) as unit:
         _lock(unit, ref, token)
         view = tickets.comment(unit, policy, ref, CUSTOMER, now, message, public=True)
+        supplied = parse_fields(message)  # "Модуль: Compute / Версия: 5.1" fills them
+        if supplied:
+            view, _filled = tickets.fill_intake(unit, policy, ref, CUSTOMER, now, supplied)
         if view.status == "waiting_customer":
             text = "The customer replied; the ticket is open again."
             view = tickets.transition(unit, policy, ref, "open", CUSTOMER, now, message=text)
