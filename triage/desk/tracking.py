@@ -85,10 +85,16 @@ def _public_data(kind: str, data: dict) -> dict:
     return {k: data[k] for k in keep if k in (data or {})}
 
 
-def _public_reason(kind: str, reason: str | None, actor: str) -> str | None:
+TOLD = frozenset({"waiting_customer", "deferred", "declined"})  # moves whose reason is told
+
+
+def _public_reason(kind: str, reason: str | None, actor: str, data: dict) -> str | None:
     """The reason the customer may read: why the priority changed, what support asks for, a
-    coded decline reason; never a note staff keep for themselves."""
+    coded decline reason; never a note staff keep for themselves (a third party's case, the
+    knowledge base answered it)."""
     if not reason or actor == CUSTOMER or reason.strip().lower() in INTERNAL_REASONS:
+        return None
+    if kind == "status" and (data or {}).get("to") not in TOLD:
         return None
     return reason
 
@@ -131,7 +137,7 @@ def find_tracking(
                 e.at,
                 e.kind,
                 e.message,
-                _public_reason(e.kind, e.reason, e.actor),
+                _public_reason(e.kind, e.reason, e.actor, e.data),
                 _by(e.actor),
                 _public_data(e.kind, e.data),
             )
