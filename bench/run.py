@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-SECTIONS = ["site", "classify", "suggest", "api", "pages", "channels", "gaps", "loop"]
+SECTIONS = ["site", "classify", "suggest", "api", "pages", "channels", "filing", "gaps", "loop"]
 HERE = Path(__file__).resolve().parent
 
 

@@ -29,6 +29,7 @@ from triage.engine.policy import Policy
 
 ACTOR = "alertmanager"
 MAX_ALERTS = 500
+STORM_CHUNK = 50  # alerts of a storm per transaction
 
 
 class AlertPayloadError(ValueError):
@@ -229,9 +230,62 @@ def _resolved(unit: Joined, policy: Policy, alert: Alert, now: datetime) -> Outc
     return Outcome(fp, alert.status, "resolved", ref)
 
 
+def _storm(unit: Joined, policy: Policy, alerts: list[Alert], now: datetime) -> list[Outcome]:
+    """Many firings of distinct alerts in one transaction, set-wise: the episodes taken, the
+    fingerprints locked (in one order) and their tickets found in a few statements, the new
+    tickets filed with one statement per table, then linked: the rows and locks ``_fired``
+    makes per alert."""
+    s = unit.session
+    taken = receipts.take_episodes(s, [(a.fingerprint, a.starts_at, a.name) for a in alerts], now)
+    new = [a for a in alerts if (a.fingerprint, a.starts_at) in taken]
+    marks = receipts.lock_fingerprints(s, [a.fingerprint for a in new], now)
+    active = receipts.active_refs(s, [t for t in marks.values() if t is not None])
+    done: dict[str, Outcome] = {}
+    drafts: list[tuple[Alert, Any]] = []
+    links: list[tuple[str, datetime, int]] = []
+    for a in new:
+        ticket_id = marks.get(a.fingerprint)
+        if ticket_id in active:
+            ref = active[ticket_id]
+            note = f"Alert {a.name} fired again at {a.starts_at.isoformat()}.\n\n{describe(a)}"
+            tickets.comment(unit, policy, ref, ACTOR, now, note, public=False)
+            done[a.fingerprint] = Outcome(a.fingerprint, a.status, "updated", ref)
+            links.append((a.fingerprint, a.starts_at, ticket_id))
+        else:
+            drafts.append((a, tickets.prepare(policy, _intake(a), classify(a, policy), now)))
+    filed = tickets.file_drafts(s, [d for _, d in drafts])
+    opened = []
+    for (a, d), f in zip(drafts, filed, strict=True):
+        done[a.fingerprint] = Outcome(a.fingerprint, a.status, "opened", f.ref)
+        links.append((a.fingerprint, a.starts_at, d.ticket_id))
+        opened.append((a.fingerprint, d.ticket_id))
+    receipts.link_storm(s, links, opened, now)
+    s.expire_all()  # the ORM's view of episodes and fingerprints is stale after the bulk writes
+    return [done.get(a.fingerprint) or _replayed(unit, a) for a in alerts]
+
+
+def is_storm(alerts: list[Alert]) -> bool:
+    """Firings only, each of its own alert (fingerprint): filed set-wise (one alert too: half
+    the statements of ``_fired`` and no savepoints)."""
+    fingerprints = {a.fingerprint for a in alerts}
+    return len(fingerprints) == len(alerts) and all(a.status == "firing" for a in alerts)
+
+
 def handle_payload(data: Any, db: Database, policy: Policy, now: datetime) -> list[Outcome]:
-    """Apply a webhook body: every alert opened, updated, resolved, or recognised as a replay."""
+    """Apply a webhook body: every alert opened, updated, resolved, or recognised as a replay.
+
+    A storm (``is_storm``) is one transaction per ``STORM_CHUNK`` alerts (500 alerts: 10
+    commits, each holding the write lock a few milliseconds); otherwise each alert is one.
+    Either way a crash leaves an alert wholly filed or not at all, and the sender's retry
+    files what is missing, once.
+    """
     alerts = parse_payload(data)
+    if is_storm(alerts):
+        outcomes = []
+        for i in range(0, len(alerts), STORM_CHUNK):
+            with one_transaction(db) as unit:
+                outcomes += _storm(unit, policy, alerts[i : i + STORM_CHUNK], now)
+        return outcomes
     handlers = {"firing": _fired, "resolved": _resolved}
     outcomes = []
     for a in alerts:  # each alert: its episode and its ticket in one transaction

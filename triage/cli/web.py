@@ -1,4 +1,4 @@
-"""``triage serve``: migrate the database, then run the app under gunicorn (sync workers)."""
+"""``triage serve``: migrate the database, then run the app under gunicorn (threaded workers)."""
 
 from __future__ import annotations
 
@@ -45,8 +45,14 @@ def first_admin(url: str) -> str | None:
 THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def gunicorn_argv(host: str, port: int, workers: int, timeout: int = 30) -> list[str]:
-    """The gunicorn command line serving the application factory."""
+def gunicorn_argv(
+    host: str, port: int, workers: int, timeout: int = 30, threads: int = 1
+) -> list[str]:
+    """The gunicorn command line serving the application factory (threaded workers when
+    ``threads`` > 1: requests of one worker then share database commits, see GroupCommit)."""
+    kind = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else [
+        "--worker-class", "sync"
+    ]  # fmt: skip
     return [
         sys.executable,
         "-m",
@@ -55,8 +61,7 @@ def gunicorn_argv(host: str, port: int, workers: int, timeout: int = 30) -> list
         f"{host}:{port}",
         "--workers",
         str(workers),
-        "--worker-class",
-        "sync",
+        *kind,
         "--timeout",
         str(timeout),
         "--graceful-timeout",
@@ -78,7 +83,15 @@ def public_url(cfg: dict, host: str, port: int) -> str:
 @click.option(
     "--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Gunicorn workers."
 )
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker (1: sync workers). While one request waits for the database, "
+    "another runs; concurrent filings share one commit.",
+)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the help site at / and the API at /api/ with gunicorn (migrates the database first)."""
     from triage.desk import db as desk_db
 
@@ -95,11 +108,14 @@ def serve(host: str, port: int, workers: int) -> None:
     admin = first_admin(url)
     if admin:
         click.echo(admin)
-    click.echo(f"serving http://{host}:{port}/ with {workers} gunicorn worker(s); Ctrl-C stops")
+    click.echo(
+        f"serving http://{host}:{port}/ with {workers} gunicorn worker(s) x {threads} "
+        "thread(s); Ctrl-C stops"
+    )
     click.echo(f"staff console: http://{host}:{port}/staff/")
     sys.stdout.flush()
     os.environ["TRIAGE_PUBLIC_URL"] = public_url(cfg, host, port)
     for name in THREAD_LIMITS:  # one thread of numeric work per worker: workers are the parallelism
         os.environ.setdefault(name, "1")
-    argv = gunicorn_argv(host, port, workers)
+    argv = gunicorn_argv(host, port, workers, threads=threads)
     os.execv(argv[0], argv)

@@ -142,26 +142,33 @@ def scrubbed(context: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in context.items() if k not in SECRET_KEYS and k != SEALED}
 
 
-def _row(
-    ticket: Ticket, notice: Notice, now: datetime, key: str | None, ring: Keyring
-) -> OutboxMessage:
+def row_values(
+    ticket: Any, notice: Notice, now: datetime, key: str | None, ring: Keyring
+) -> dict[str, Any]:
+    """The outbox row of a notice as column values (secrets sealed), without the ticket's id:
+    the ORM writers and the filing path's bulk insert store the same thing."""
     context = {"ref": ticket.ref, "plan": ticket.plan, **notice.context}
     if not context.get("token") and getattr(ticket, "token_sealed", None):
         token = ring.unseal(ticket.token_sealed)  # every mail links the status page with it
         context.update({"token": token} if token else {})
-    return OutboxMessage(
-        ticket=ticket,
-        ref=ticket.ref,
-        kind=notice.kind,
-        lang=ticket.lang,
-        to_addr=ticket.contact.strip(),
-        context=seal_context(context, ring),
-        dedup_key=key,
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    return {
+        "ref": ticket.ref,
+        "kind": notice.kind,
+        "lang": ticket.lang,
+        "to_addr": ticket.contact.strip(),
+        "context": seal_context(context, ring),
+        "dedup_key": key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def _row(
+    ticket: Ticket, notice: Notice, now: datetime, key: str | None, ring: Keyring
+) -> OutboxMessage:
+    return OutboxMessage(ticket=ticket, **row_values(ticket, notice, now, key, ring))
 
 
 def on_events(

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -184,3 +184,93 @@ def active_ticket(session: Session, row: AlertFingerprint) -> tuple[int, str] | 
 def ticket_id_of(session: Session, ref: str) -> int:
     """The id of the ticket with this ref."""
     return session.execute(select(Ticket.id).where(Ticket.ref == ref)).scalar_one()
+
+
+# An alert storm (many new firings in one webhook), set-wise in the caller's transaction: the
+# same rows and locks as take_episode / lock_fingerprint per alert, a few statements in all.
+
+_EP, _FP = AlertEpisode.__table__, AlertFingerprint.__table__
+
+
+def _insert_of(s: Session):
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def take_episodes(
+    s: Session, firings: list[tuple[str, datetime, str]], now: datetime
+) -> set[tuple[str, datetime]]:
+    """Record new firing episodes (fingerprint, start, name); the keys taken (new ones, and
+    ones an older version left ``claimed`` without a ticket), the rest are replays."""
+    if not firings:
+        return set()
+    rows = [{"fingerprint": fp, "starts_at": at, "alertname": name[:200], "status": "firing",
+             "created_at": now, "updated_at": now} for fp, at, name in sorted(firings)]  # fmt: skip
+    stmt = _insert_of(s)(_EP).on_conflict_do_nothing(index_elements=["fingerprint", "starts_at"])
+    taken = set(s.connection().execute(stmt.returning(_EP.c.fingerprint, _EP.c.starts_at), rows))
+    missing = {(fp, at) for fp, at, _ in firings} - taken
+    if missing:
+        left = (
+            select(_EP.c.fingerprint, _EP.c.starts_at)
+            .where(_EP.c.fingerprint.in_(sorted({fp for fp, _ in missing})))
+            .where(_EP.c.status == "claimed", _EP.c.ticket_id.is_(None))
+            .with_for_update()
+        )
+        taken |= {tuple(r) for r in s.connection().execute(left)} & missing
+    return taken
+
+
+def lock_fingerprints(s: Session, fingerprints: list[str], now: datetime) -> dict[str, int | None]:
+    """Lock (create when new) the fingerprints' rows, in one order; fingerprint -> ticket id."""
+    if not fingerprints:
+        return {}
+    names = sorted(set(fingerprints))  # one lock order for every storm: no deadlock
+    rows = [{"fingerprint": fp, "ticket_id": None, "updated_at": now} for fp in names]
+    stmt = _insert_of(s)(_FP).on_conflict_do_nothing(index_elements=["fingerprint"])
+    s.connection().execute(stmt, rows)
+    query = (
+        select(_FP.c.fingerprint, _FP.c.ticket_id)
+        .where(_FP.c.fingerprint.in_(names))
+        .order_by(_FP.c.fingerprint)
+        .with_for_update()
+    )
+    return dict(s.connection().execute(query).all())
+
+
+def active_refs(s: Session, ticket_ids: list[int]) -> dict[int, str]:
+    """id -> ref of those tickets that are still active."""
+    if not ticket_ids:
+        return {}
+    query = select(Ticket.id, Ticket.ref).where(
+        Ticket.id.in_(sorted(set(ticket_ids))), Ticket.status.in_(sorted(lifecycle.ACTIVE))
+    )
+    return dict(s.execute(query).all())
+
+
+_LINK_FP = (
+    update(_FP)
+    .where(_FP.c.fingerprint == bindparam("fp"))
+    .values(ticket_id=bindparam("tid"), updated_at=bindparam("now"))
+)
+_LINK_EP = (
+    update(_EP)
+    .where(_EP.c.fingerprint == bindparam("fp"), _EP.c.starts_at == bindparam("starts"))
+    .values(status="firing", ticket_id=bindparam("tid"), updated_at=bindparam("now"))
+)
+
+
+def link_storm(
+    s: Session, episodes: list[tuple[str, datetime, int]], opened: list[tuple[str, int]],
+    now: datetime,
+) -> None:  # fmt: skip
+    """Point episodes (fingerprint, start, ticket id) and the fingerprints that opened a ticket
+    (fingerprint, ticket id) at their tickets: two statements."""
+    conn = s.connection()
+    if opened:
+        conn.execute(_LINK_FP, [{"fp": fp, "tid": tid, "now": now} for fp, tid in opened])
+    if episodes:
+        params = [{"fp": fp, "starts": at, "tid": tid, "now": now} for fp, at, tid in episodes]
+        conn.execute(_LINK_EP, params)

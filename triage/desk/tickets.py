@@ -3,18 +3,28 @@
 Every change is one write transaction (BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL)
 that updates the ticket and appends its events; nothing is ever deleted. Refs come from a
 counter row bumped inside the ticket's own transaction, so they are unique and gap-free.
+
+Filing is the hot path (an alert storm, a flood of web tickets): the ticket is prepared
+(validated, SLA due times computed once, texts made) before the transaction, then written
+with Core inserts, one counter bump and one statement per table (tickets, events, outbox),
+no ORM flush; filings arriving from several threads at once share one transaction and one
+commit (``GroupCommit``), and a batch of alerts files its tickets in one go (``file_drafts``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from triage.desk import lifecycle, messages, outbox, validation
+from triage.desk.channel_models import OutboxMessage
 from triage.desk.db import Database
 from triage.desk.intake import (
     FIELDS,
@@ -29,33 +39,30 @@ from triage.desk.intake import (
 )
 from triage.desk.lifecycle import TicketState
 from triage.desk.models import Event, RefCounter, Ticket
-from triage.desk.tokens import hash_token, keyring_of, new_token
+from triage.desk.sla import due_at
+from triage.desk.tokens import Keyring, hash_token, keyring_of, new_token
 from triage.desk.views import TicketView, clocks, pauses_of, sla_flag, staff_view
 from triage.engine.policy import Policy
 
 
-def _dialect_insert(session: Session):
-    """The INSERT construct of the session's dialect (both have ON CONFLICT DO NOTHING)."""
-    if session.get_bind().dialect.name == "postgresql":
+@cache
+def _bump_statement(dialect: str):
+    """``INSERT .. ON CONFLICT DO UPDATE value = value + n RETURNING value``: one round trip
+    that creates the prefix's row or bumps it, row-locked until the transaction ends."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert
+    table = RefCounter.__table__
+    stmt = insert(table).values(prefix=bindparam("prefix"), value=bindparam("n"))
+    bump = {"value": table.c.value + stmt.excluded.value}
+    return stmt.on_conflict_do_update(index_elements=["prefix"], set_=bump).returning(table.c.value)
 
 
-def next_ref(session: Session, prefix: str) -> str:
-    """Bump the prefix's counter inside the caller's transaction and format the ref."""
-    if session.get(RefCounter, prefix) is None:  # first ticket of this prefix: create the row
-        insert = _dialect_insert(session)(RefCounter).values(prefix=prefix, value=0)
-        session.execute(insert.on_conflict_do_nothing(index_elements=["prefix"]))
-    bump = (
-        update(RefCounter)
-        .where(RefCounter.prefix == prefix)
-        .values(value=RefCounter.value + 1)
-        .returning(RefCounter.value)
-        .execution_options(synchronize_session=False)
-    )
-    return f"{prefix}-{session.execute(bump).scalar_one():06d}"
+def next_ref_block(conn: Connection, prefix: str, n: int) -> int:
+    """Take ``n`` consecutive numbers of the prefix's counter (caller's transaction); the first."""
+    stmt = _bump_statement(conn.dialect.name)
+    return conn.execute(stmt, {"prefix": prefix, "n": n}).scalar_one() - n + 1
 
 
 def _refresh_dues(ticket: Ticket, policy: Policy, now: datetime) -> None:
@@ -78,58 +85,156 @@ def file_ticket(
     db: Database, policy: Policy, intake: Intake, decided: Classified, now: datetime
 ) -> Filed:
     """File a new ticket from an intake and the engine's decision; return its ref and token."""
+    draft = prepare(policy, intake, decided, now)  # validated and computed before the lock
+    grouped = getattr(db, "grouped", None)
+    if grouped is None:  # a Joined unit (triage.desk.unit): a savepoint of its transaction
+        with db.write() as s:
+            return file_drafts(s, [draft])[0]
+    ring = keyring_of(db)
+    filer = grouped("file_ticket", lambda conn, drafts: _insert_many(conn, drafts, ring))
+    return filer.run(draft)  # filings from other threads meanwhile share the commit
+
+
+def file_drafts(session: Session, drafts: list[_Draft]) -> list[Filed]:
+    """File prepared tickets in the caller's write transaction, in order (consecutive refs),
+    with one statement per table for all of them (a batch of alerts)."""
+    return _insert_many(session.connection(), drafts, keyring_of(session)) if drafts else []
+
+
+@dataclass
+class _Draft:
+    """A ticket about to be filed: its row, its events, the token and the emails it owes.
+
+    Built before the write transaction (validation, SLA due times, texts), so the lock is held
+    only for the inserts; duck-types as a ticket for ``outbox.notices_for``.
+    """
+
+    row: dict[str, Any]
+    events: list[SimpleNamespace]
+    token: str
+    prefix: str
+    missing: tuple[str, ...]
+    ticket_id: int | None = None  # set once inserted
+
+    def __getattr__(self, name: str) -> Any:  # ticket attributes the outbox reads
+        try:
+            return self.__dict__["row"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def request_class(self) -> str:
+        return self.row["customer_class"] or self.row["predicted_class"]
+
+    @property
+    def priority(self) -> str:
+        return self.row["customer_priority"] or self.row["predicted_priority"]
+
+
+def prepare(policy: Policy, intake: Intake, decided: Classified, now: datetime) -> _Draft:
+    """A validated ticket ready to be filed by ``file_drafts`` (InvalidField if it cannot)."""
     validate(intake, policy)
     values = {k: getattr(intake, k) for k in FIELDS}
     missing = missing_fields(values, policy, intake.channel)
     status = lifecycle.initial_status(missing)
     token = new_token()
-    with db.write() as s:
-        t = _new_ticket(policy, intake, decided, status, now)
-        t.ref, t.token_hash = next_ref(s, policy.ref_prefix), hash_token(token)
-        t.token_sealed = keyring_of(s).seal(token)  # for the status links of later mails
-        _file_events(t, now, intake, decided, missing)
-        _refresh_dues(t, policy, now)
-        s.add(t)
-        outbox.on_events(s, t, t.events, now, token)  # the confirmation, sent by a mail worker
-    return Filed(t.ref, token, status, t.request_class, t.priority, t.line, t.reaction_due, missing)
+    row = _new_ticket(policy, intake, decided, status, now)
+    row["token_hash"] = hash_token(token)
+    draft = _Draft(row, _file_events(now, intake, decided, missing), token, policy.ref_prefix,
+                   missing)  # fmt: skip
+    target = policy.target(draft.priority, row["plan"])
+    # a new ticket has no pause behind it and no reaction yet: its clocks start now
+    row["reaction_due"] = due_at(now, target.reaction, policy.calendar)
+    row["resolution_due"] = due_at(now, target.resolution, policy.calendar)
+    row["due_at"] = row["reaction_due"]
+    return draft
+
+
+def _insert_many(conn: Connection, drafts: list[_Draft], ring: Keyring) -> list[Filed]:
+    """Insert drafts: one counter bump per prefix and one statement per table, for all of them."""
+    for prefix in dict.fromkeys(d.prefix for d in drafts):
+        mine = [d for d in drafts if d.prefix == prefix]
+        first = next_ref_block(conn, prefix, len(mine))
+        for i, d in enumerate(mine):
+            d.row["ref"] = f"{prefix}-{first + i:06d}"
+    for d in drafts:  # kept sealed for the status links of later mails (never plain)
+        d.row["token_sealed"] = ring.seal(d.token)
+    ids = dict((ref, tid) for tid, ref in conn.execute(_INSERT_TICKET, [d.row for d in drafts]))
+    events, mails = [], []
+    for d in drafts:
+        tid = d.ticket_id = ids[d.row["ref"]]
+        events += [{**vars(e), "ticket_id": tid} for e in d.events]
+        if outbox.is_address(d.row["contact"]):  # the confirmation, sent by a mail worker
+            notices = outbox.notices_for(d, d.events, d.token)
+            at = d.row["created_at"]
+            mails += [{**outbox.row_values(d, n, at, None, ring), "ticket_id": tid}
+                      for n in notices]  # fmt: skip
+    conn.execute(_INSERT_EVENT, events)
+    if mails:
+        conn.execute(_INSERT_OUTBOX, mails)
+    return [_filed(d) for d in drafts]
+
+
+def _filed(d: _Draft) -> Filed:
+    r = d.row
+    return Filed(r["ref"], d.token, r["status"], d.request_class, d.priority, r["line"],
+                 r["reaction_due"], d.missing)  # fmt: skip
+
+
+_TICKETS = Ticket.__table__
+# (id, ref) pairs, in any order: asking for parameter order makes SQLite insert row by row
+_INSERT_TICKET = _TICKETS.insert().returning(_TICKETS.c.id, _TICKETS.c.ref)
+_INSERT_EVENT = Event.__table__.insert()
+_INSERT_OUTBOX = OutboxMessage.__table__.insert()
 
 
 def _new_ticket(
     policy: Policy, intake: Intake, decided: Classified, status: str, now: datetime
-) -> Ticket:
-    """The ticket row of an intake, without ref and token (a customer's class picks the line)."""
+) -> dict[str, Any]:
+    """The ticket row of an intake, without ref, token and due times (a customer's class picks
+    the line)."""
     klass = intake.customer_class or decided.request_class
-    return Ticket(
+    return {
         **{k: getattr(intake, k) for k in ("contact", "channel", "module", "version")},
         **{k: getattr(intake, k) for k in ("description", "steps", "lang")},
-        predicted_class=decided.request_class,
-        predicted_priority=decided.priority,
-        confidence=decided.confidence,
-        customer_class=intake.customer_class,
-        customer_priority=intake.customer_priority,
-        plan=intake.plan or policy.default_plan,
-        line=policy.request_class(klass).line if intake.customer_class else decided.line,
-        status=status,
-        reported_at=now,
-        created_at=now,
-        updated_at=now,
-        events=[],
-    )
+        "predicted_class": decided.request_class,
+        "predicted_priority": decided.priority,
+        "confidence": decided.confidence,
+        "customer_class": intake.customer_class,
+        "customer_priority": intake.customer_priority,
+        "staff_class": None,
+        "staff_priority": None,
+        "assignee": None,
+        "plan": intake.plan or policy.default_plan,
+        "line": policy.request_class(klass).line if intake.customer_class else decided.line,
+        "status": status,
+        "reported_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "first_reaction_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+        "sla_flag": "",
+    }
 
 
-def _file_events(t: Ticket, now: datetime, intake: Intake, d: Classified, missing) -> None:
+def _event(now: datetime, actor: str, kind: str, message: str, data: dict, public: bool,
+           reason: str | None = None) -> SimpleNamespace:  # fmt: skip
+    return SimpleNamespace(at=now, actor=actor, kind=kind, message=message, reason=reason,
+                           data=data, public=public)  # fmt: skip
+
+
+def _file_events(now: datetime, intake: Intake, d: Classified, missing) -> list[SimpleNamespace]:
     data = {"from": None, "to": "new", "channel": intake.channel}
-    text = messages.received(intake.lang)
-    _log(t, now, "customer", "created", message=text, data=data, public=True)
+    out = [_event(now, "customer", "created", messages.received(intake.lang), data, True)]
     engine = {"class": d.request_class, "priority": d.priority, "line": d.line}
     engine.update(confidence=d.confidence, suggestions=list(d.suggestions), **intake.extra)
-    _log(t, now, "engine", "triaged", message="Classified by the engine.", data=engine)
+    out.append(_event(now, "engine", "triaged", "Classified by the engine.", engine, False))
     if missing:
         msg = lifecycle.intake_request(missing, intake.lang)
         data = {"from": "new", "to": "waiting_customer", "missing": list(missing)}
-        _log(
-            t, now, "system", "status", message=msg, reason="missing intake", data=data, public=True
-        )
+        out.append(_event(now, "system", "status", msg, data, True, reason="missing intake"))
+    return out
 
 
 def _change(
@@ -137,16 +242,23 @@ def _change(
 ) -> TicketView:
     """Lock the ticket, let ``fn`` change it and log, refresh its due times, commit."""
     with db.write() as s:
-        query = select(Ticket).where(Ticket.ref == ref).with_for_update()
-        ticket = s.execute(query).scalar_one_or_none()
-        if ticket is None:
-            raise TicketNotFound(ref)
-        seen = len(ticket.events)
-        fn(ticket)
-        _refresh_dues(ticket, policy, now)
-        outbox.on_events(s, ticket, ticket.events[seen:], now)  # emails these events owe
-        s.flush()
-        return staff_view(ticket, policy, now)
+        return _change_in(s, policy, ref, now, fn)
+
+
+def _change_in(
+    s: Session, policy: Policy, ref: str, now: datetime, fn: Callable[[Ticket], None]
+) -> TicketView:
+    """``_change`` inside the caller's write transaction."""
+    query = select(Ticket).where(Ticket.ref == ref).with_for_update()
+    ticket = s.execute(query).scalar_one_or_none()
+    if ticket is None:
+        raise TicketNotFound(ref)
+    seen = len(ticket.events)
+    fn(ticket)
+    _refresh_dues(ticket, policy, now)
+    outbox.on_events(s, ticket, ticket.events[seen:], now)  # emails these events owe
+    s.flush()
+    return staff_view(ticket, policy, now)
 
 
 def _state(t: Ticket) -> TicketState:
@@ -247,6 +359,14 @@ def comment(
     db: Database, policy: Policy, ref: str, actor: str, now: datetime, message: str, public: bool
 ) -> TicketView:
     """Add a note (internal) or a reply to the customer (public)."""
+    with db.write() as s:
+        return comment_in(s, policy, ref, actor, now, message, public)
+
+
+def comment_in(
+    s: Session, policy: Policy, ref: str, actor: str, now: datetime, message: str, public: bool
+) -> TicketView:
+    """``comment`` inside the caller's write transaction."""
     if not message.strip():
         raise InvalidField("message", "must not be empty")
 
@@ -255,7 +375,7 @@ def comment(
             raise lifecycle.IllegalTransition(t.status, "comment", f"ticket is {t.status}")
         _log(t, now, actor, "comment", message=message.strip(), public=public)
 
-    return _change(db, policy, ref, now, fn)
+    return _change_in(s, policy, ref, now, fn)
 
 
 def assign(
