@@ -63,7 +63,7 @@ class Tracking:
     can_reply: bool
     wrote: dict[str, str] = field(default_factory=dict)  # the customer's own words, by field
     missing: tuple[str, ...] = ()  # required intake fields still blank
-    customer_status: str = "working"  # the key of the customer's words (``CUSTOMER_STATUS``)
+    customer_status: str = "working"  # a key of ``status`` in triage/web/customer.yml
     can_solve: bool = False  # "This solved it"
     can_reopen: bool = False  # "Reopen"
 
