@@ -131,6 +131,7 @@ def create_tickets(base: str, tag: str) -> dict:
             body = {
                 "description": f"{tag}-{i}: {texts[i % len(texts)]}",
                 **{"module": "Compute", "version": "2.4", "contact": f"user{i}@example.com"},
+                "steps": "1. open Compute 2. start a VM",
             }
             t0 = time.perf_counter()
             try:

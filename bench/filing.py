@@ -89,7 +89,7 @@ def raw_orm(db: Database, n: int) -> float:
 
 def _intake(i: int) -> Intake:
     return Intake(description=f"{i}: {BODY}", contact=f"user{i}@example.com", module="Compute",
-                  version="2.4")  # fmt: skip
+                  version="2.4", steps="1. open Compute 2. start a VM")  # fmt: skip
 
 
 def file_many(db: Database, policy, n: int, threads: int) -> dict:
@@ -211,7 +211,7 @@ def _alerts_threads(base: str, tag: str, per_post: int, seconds: int) -> dict:
 
 def ticket_bodies(tag: str) -> list[dict]:
     """Varied POST /api/tickets bodies (real support questions)."""
-    extra = {"module": "Compute", "version": "2.4"}
+    extra = {"module": "Compute", "version": "2.4", "steps": "1. open Compute 2. start a VM"}
     return [
         {"description": f"{tag}-{i}: {q['question']}", "contact": f"u{i}@example.com", **extra}
         for i, q in enumerate(questions(700))

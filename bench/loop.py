@@ -33,7 +33,7 @@ def _fill(db, policy, n: int, rng: random.Random) -> None:
         at = START + timedelta(minutes=rng.randrange(8 * 7 * 24 * 60))
         k = classes[i % len(classes)]
         intake = Intake(description=f"problem {i}", contact="a@b.c", module="M", version="1",
-                        channel=channels[i % 4])  # fmt: skip
+                        steps="1. try", channel=channels[i % 4])  # fmt: skip
         decided = Classified(k, policy.classes[k].default_priority, policy.classes[k].line)
         ref = tickets.file_ticket(db, policy, intake, decided, at).ref
         tickets.transition(db, policy, ref, "open", "eva", at + timedelta(hours=rng.randrange(30)))

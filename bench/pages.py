@@ -51,7 +51,8 @@ def _timed(times: dict[str, list[float]], name: str, fn):
 def _steps(client, texts: list[str]) -> dict[str, list[float]]:
     """One pass of every step per question; milliseconds per step."""
     times: dict[str, list[float]] = {}
-    ticket = {"module": "Compute", "version": "2.3", "contact": "a@example.com", "priority": "low"}
+    ticket = {"module": "Compute", "version": "2.3", "contact": "a@example.com", "priority": "low",
+              "steps": "1. open Compute"}  # fmt: skip
     for i, q in enumerate(texts):
         _timed(times, "GET /ask", lambda: client.get("/ask"))
         _timed(times, "POST /ask (no JS)", lambda q=q: client.post("/ask", data={"question": q}))

@@ -68,13 +68,17 @@ def count(db, model) -> int:
 
 def test_new_mail_files_a_triaged_ticket(listener, db):
     _, port = listener
-    body = "I forgot my password and cannot sign in.\nModule: Accounts\nVersion: 2.3\n"
+    body = (
+        "I forgot my password and cannot sign in.\nModule: Accounts\nVersion: 2.3\n"
+        "Steps: open the portal, type the old password\n"
+    )
     code, text = converse(port, mail(body=body).as_bytes(policy=SMTP))
     assert (code, text) == (250, "2.0.0 Accepted as SUP-000001")
     [t] = rows(db, Ticket)
     assert (t.channel, t.contact, t.module, t.version, t.lang) == (
         "email", "ann@example.com", "Accounts", "2.3", "en",
     )  # fmt: skip
+    assert t.steps == "open the portal, type the old password"
     assert t.description.startswith("Cannot sign in\n\nI forgot my password")
     assert t.subject == "Cannot sign in"  # the mail's Subject header is the ticket's subject
     assert t.predicted_class == "access" and t.status == "new"

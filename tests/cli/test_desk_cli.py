@@ -51,7 +51,9 @@ def test_tickets_list_show_and_sweep(db_url):
     policy = load_policy(project_root() / "policy.yml")
     db = open_database(db_url)
     long_ago = datetime.now(UTC) - timedelta(days=30)
-    intake = Intake(description="VPN is down", contact="c@x", module="Net", version="1")
+    intake = Intake(
+        description="VPN is down", contact="c@x", module="Net", version="1", steps="connect"
+    )
     ref = tickets.file_ticket(db, policy, intake, Classified("outage", "critical", "L3"), long_ago)
     db.dispose()
     listed = run(db_url, "tickets", "list", "--json")

@@ -24,7 +24,7 @@ DECIDED = Classified("access", "medium", "L1", 0.9, ({"id": "a", "title": "A", "
 
 def intake(i: int = 0, **kw) -> Intake:
     fields = {"description": f"cannot sign in {i}", "contact": f"u{i}@example.com",
-              "module": "Accounts", "version": "2.3", **kw}  # fmt: skip
+              "module": "Accounts", "version": "2.3", "steps": "1. sign in", **kw}  # fmt: skip
     return Intake(**fields)
 
 

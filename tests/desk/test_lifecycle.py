@@ -155,10 +155,12 @@ def test_class_correction_moves_line(policy):
 
 def test_missing_intake_puts_ticket_in_waiting_customer(policy):
     fields = {"module": "Compute", "version": " ", "description": "boom", "contact": None}
+    fields["steps"] = "1. start a VM"
     missing = lc.missing_intake(fields, policy.required_intake)
     assert missing == ("version", "contact")
     assert lc.initial_status(missing) == "waiting_customer"
     assert lc.initial_status(()) == "new"
-    assert "version, contact" in lc.intake_request(missing)
+    assert "the product version, a contact" in lc.intake_request(missing)
+    assert "версия продукта, контакт" in lc.intake_request(missing, "ru")  # not the field ids
     assert lc.intake_request(missing, "de").startswith("Bitte")
     assert lc.intake_request(missing, "ru") != lc.intake_request(missing, "uk")

@@ -13,7 +13,7 @@ from triage.desk.queue import queue
 from triage.desk.sweep import sweep
 
 MON_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
-INTAKE = Intake(description="d", contact="c@example.com", module="m", version="1")
+INTAKE = Intake(description="d", contact="c@example.com", module="m", version="1", steps="s")
 
 
 def file(db, policy, priority, line="L1", now=MON_9, intake=INTAKE):

@@ -14,7 +14,9 @@ from triage.desk.models import Ticket
 
 MON_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
 DECIDED = Classified("access", "medium", "L1", 0.9)
-WAITING = Intake(description="I cannot sign in", contact="ann@example.com", module="Accounts")
+WAITING = Intake(
+    description="I cannot sign in", contact="ann@example.com", module="Accounts", steps="1. sign in"
+)
 
 
 def kinds(db) -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ def utc(day, hour, minute=0):
 def file(db, policy, klass, prio, line, channel, at):
     """File a complete ticket; its ref."""
     intake = Intake(description=f"{klass} problem", contact="a@b.c", module="M", version="1",
-                    channel=channel)  # fmt: skip
+                    steps="1. try", channel=channel)  # fmt: skip
     return tickets.file_ticket(db, policy, intake, Classified(klass, prio, line), at).ref
 
 

@@ -81,7 +81,7 @@ def test_refs_are_sequential_and_customer_choice_kept(db, policy):
 def test_missing_intake_waits_for_customer(db, policy):
     filed = file(db, policy, intake=Intake(description="help", lang="de"))
     assert filed.status == "waiting_customer"
-    assert filed.missing == ("module", "version", "contact")
+    assert filed.missing == ("module", "version", "steps", "contact")  # seed 003: steps too
     view = tickets.transition(db, policy, filed.ref, "open", "ann", MON_9 + timedelta(hours=2))
     request = [e for e in view.events if e.kind == "status"][0]
     assert request.public and request.message.startswith("Bitte") and "version" in request.message

@@ -120,7 +120,7 @@ def test_missing_intake_asks_customer(client):
     assert filed["status"] == "waiting_customer"
     assert filed["missing"] == ["module", "version", "contact"]
     view = client.get(f"/api/tickets/{filed['ref']}?token={filed['token']}").json
-    assert "module, version, contact" in view["events"][-1]["message"]
+    assert "модуль продукта, версия продукта, контакт" in view["events"][-1]["message"]
     assert view["events"][-1]["message"].startswith("Пожалуйста")
 
 

@@ -228,3 +228,31 @@ def test_without_a_model_the_page_still_files_tickets(tmp_path, engine_dirs):
     body = client.post("/ask/ticket?lang=ru", data=data).get_data(as_text=True)
     assert 'id="ticket-ref">SUP-000001<' in body
     assert "Пока не определён: поддержка разберётся" in body
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk", "de"])
+def test_a_refused_ticket_form_keeps_the_question_and_its_suggestions(public_app, lang):
+    """``me@localhost`` refused by the server: the question box and the suggestions stay, the
+    error sits under its own field, and what was typed in the ticket form is kept."""
+    client = public_app.test_client()
+    question = "I forgot my password" if lang == "en" else RU_QUESTION
+    html = ask(client, question, lang).get_data(as_text=True)
+    sid = sid_of(html)
+    before = re.findall(r'class="fl-sugg__title"[^>]*>([^<]+)<', html)
+    assert before  # the tiny KB answers this question
+    form = client.get(f"/ask/contact?sid={sid}&lang={lang}").get_data(as_text=True)
+    data = {**TICKET, "csrf_token": csrf_of(form), "sid": sid, "lang": lang,
+            "contact": "me@localhost"}  # fmt: skip
+    refused = client.post(f"/ask/ticket?lang={lang}", data=data)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert textarea(body, "question") == question
+    assert re.findall(r'class="fl-sugg__title"[^>]*>([^<]+)<', body) == before
+    assert 'id="suggestions" class="fl-suggestions" aria-live="polite">' in body  # not hidden
+    field = re.search(
+        r'<div class="fl-field">((?:(?!</div>).)*name="contact"(?:(?!</div>).)*)</div>', body, re.S
+    )
+    assert field and 'id="contact-errors"' in field.group(1)
+    assert 'value="me@localhost"' in field.group(1)
+    assert textarea(body, "description") == TICKET["description"]
+    assert sid_of(body) == sid

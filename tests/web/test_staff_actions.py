@@ -52,9 +52,10 @@ def test_ask_template_lists_the_missing_fields(console):
     client, desk, pol = console
     ref = file(desk, pol, module="", version="")
     page = text(client.get(f"/staff/t/{ref}"))
-    assert "Please send us the missing information: module, version." in page
+    want = "Please send us the missing information: the product module, the product version."
+    assert want in page
     ref_ru = file(desk, pol, module="", lang="ru")
-    assert "недостающие сведения: module" in text(client.get(f"/staff/t/{ref_ru}"))
+    assert "недостающие сведения: модуль продукта." in text(client.get(f"/staff/t/{ref_ru}"))
 
 
 def test_answer_with_an_article_resolves(console):

@@ -87,6 +87,7 @@ def file_as_customer(page: Page, base: str) -> tuple[str, str]:
     form.locator("[name=module]").fill("Portal")
     form.locator("[name=version]").fill("4.2")
     form.locator("[name=description]").fill("I forgot my password and cannot sign in")
+    form.locator("[name=steps]").fill("1. open the portal 2. sign in")  # required (seed 003)
     form.locator("[name=contact]").fill("eve@example.com")
     form.locator("#ticket-submit").click()
     ref = page.locator("#ticket-ref").inner_text().strip()

@@ -119,7 +119,10 @@ def test_missing_intake_pauses_the_promise_until_the_customer_answers(later_app)
     client = later_app.test_client()
     page = client.get(f"/t/{ref}?token={token}").get_data(as_text=True)
     assert 'data-status="waiting_customer"' in page and 'id="clock-paused"' in page
-    assert "module, version" in page  # the desk's request for the missing fields
+    # the desk's request for the missing fields, in the customer's words, as form fields
+    assert "To work on it we need: Product module, Version, Steps to reproduce" in page
+    for name in ("module", "version", "steps"):
+        assert f'name="{name}"' in page
     data = {"csrf_token": csrf_of(page), "token": token, "message": "Portal 4.2"}
     shown = client.get(client.post(f"/t/{ref}", data=data).location).get_data(as_text=True)
     assert 'data-status="open"' in shown and 'id="clock-paused"' not in shown
@@ -146,5 +149,5 @@ def test_status_page_in_russian(public_app):
     ref, token = file(public_app)
     act(public_app, tickets.transition, ref, "wait_customer", "bob-l1", NOW, "logs", "Логи?")
     html = public_app.test_client().get(f"/t/{ref}?token={token}&lang=ru").get_data(as_text=True)
-    assert "Ожидает вашего ответа" in html and "Поддержка ждёт вашего ответа" in html
+    assert "Мы ответили: ждём вашего ответа" in html and "Поддержка ждёт вашего ответа" in html
     assert f"Заявка {ref}" in html

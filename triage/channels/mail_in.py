@@ -32,7 +32,6 @@ from triage.channels.mailparse import (
     Refused,
     base_address,
     find_ref,
-    intake_fields,
     parse_mail,
     redact,
     secret_claims,
@@ -40,7 +39,7 @@ from triage.channels.mailparse import (
 )
 from triage.desk import receipts, tickets
 from triage.desk.db import Database
-from triage.desk.intake import LIMITS, Classified, Intake, InvalidField
+from triage.desk.intake import LIMITS, Classified, Intake, InvalidField, parse_fields
 from triage.desk.lifecycle import FINAL, IllegalTransition
 from triage.desk.models import utcnow
 from triage.desk.receipts import StoredFile
@@ -143,6 +142,9 @@ def _reply(unit: Joined, inbox: Inbox, mail: ParsedMail, ref: str, now: datetime
         text += "\n\nAttachments: " + ", ".join(p.filename for p in mail.attachments)
     policy = inbox.policy
     view = tickets.comment(unit, policy, ref, "customer", now, text[: LIMITS["description"]], True)
+    supplied = parse_fields(strip_quoted(mail.text))  # "Модуль: Compute / Версия: 5.1"
+    if supplied:
+        view, _filled = tickets.fill_intake(unit, policy, ref, "customer", now, supplied)
     try:
         if view.status == "waiting_customer":
             tickets.transition(
@@ -182,13 +184,14 @@ def _file(
         extra["refers_to"] = route.claims
     if mail.attachments:
         extra["attachments"] = [p.filename for p in mail.attachments]
-    fields = intake_fields(mail.text)
+    fields = parse_fields(mail.text)
     intake = Intake(
         description=description,
         subject=extra["subject"][:200],
         contact=mail.sender,
         module=fields.get("module", ""),
         version=fields.get("version", ""),
+        steps=fields.get("steps", ""),
         lang=lang if lang in policy.languages else policy.default_language,
         channel="email",
         extra=extra,

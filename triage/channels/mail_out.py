@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
@@ -34,6 +35,9 @@ from triage.desk.tokens import Keyring, default_keyring, keyring_of
 from triage.engine.policy import Policy
 
 SECURITY = ("none", "starttls", "tls")
+# Python's folding at 78 characters drops the space between two encoded words of a non-ASCII
+# subject ("очікує на" arrives as "очікуєна"); unfolded headers (RFC 5322 allows 998) keep it.
+HEADERS = email_policy.SMTP.clone(max_line_length=998)
 
 
 class MailConfigError(ValueError):
@@ -93,7 +97,7 @@ def build_message(
     address = parseaddr(cfg.sender)[1]
     domain = address.rpartition("@")[2]
     tag = (ring or default_keyring()).reply_tag(item.ref)
-    msg = EmailMessage()
+    msg = EmailMessage(policy=HEADERS)
     msg["From"], msg["To"], msg["Subject"] = cfg.sender, item.to_addr, rendered.subject
     msg["Reply-To"] = reply_address(address, item.ref, tag)
     msg["Date"] = format_datetime(datetime.now().astimezone())

@@ -186,19 +186,12 @@ def redact(text: str, prefix: str) -> str:
     return _TRACKING.sub(r"\1…", text)
 
 
-_FIELD = re.compile(
-    r"^\s*(?P<key>module|modul|модуль|version|versio|версия|версія)\s*[:=]\s*(?P<value>\S.*)$",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
 def intake_fields(text: str) -> dict[str, str]:
-    """``Module: X`` and ``Version: Y`` lines of a mail body (any of our languages)."""
-    found: dict[str, str] = {}
-    for m in _FIELD.finditer(text or ""):
-        key = "module" if m.group("key").lower() in ("module", "modul", "модуль") else "version"
-        found.setdefault(key, m.group("value").strip()[:100])
-    return found
+    """``Module: X`` and ``Version: Y`` of a mail body (any of our languages; see
+    ``triage.desk.intake.parse_fields``, which also reads the steps)."""
+    from triage.desk.intake import parse_fields
+
+    return {k: v for k, v in parse_fields(text).items() if k in ("module", "version")}
 
 
 def _sender(msg: EmailMessage, envelope_from: str) -> str:

@@ -1,8 +1,9 @@
 """Customer emails from templates: one YAML file per language in ``templates/`` (Jinja2, text).
 
 ``render(kind, lang, context, policy, public_url)`` fills in what the stored context lacks:
-the tracking links, names of classes, priorities, fields and reasons in the ticket's language,
-and dates in the desk's time zone. A missing template or variable is an error, never a blank.
+the tracking link (with the ticket's token: every mail carries it, see ``outbox``), names of
+classes, priorities, fields and reasons in the ticket's language, and dates in the desk's time
+zone. A missing template or variable is an error, never a blank.
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def full_context(
     """The stored context plus links, localised names, dates and the reaction time."""
     base, ref = public_url.rstrip("/"), ctx["ref"]
     out = {"reason": "", "message": "", "articles": [], **ctx, **_names(ctx, lang, policy)}
-    out["desk_name"], out["track_url"] = policy.desk_name, f"{base}/t/{ref}"
-    out["link"] = f"{base}/t/{ref}?token={ctx['token']}" if ctx.get("token") else out["track_url"]
+    # the status page answers only with its token: a link without it would be a 404
+    out["link"] = f"{base}/t/{ref}?token={ctx['token']}" if ctx.get("token") else ""
+    out["desk_name"], out["track_url"] = policy.desk_name, out["link"]
     out["articles"] = [
         {"title": a.get("title") or a.get("url", ""), "url": _absolute(a.get("url", ""), base)}
         for a in out["articles"]

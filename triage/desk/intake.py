@@ -5,6 +5,8 @@ Pure values; ``triage.desk.tickets`` files them. InvalidField names the field a 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +21,18 @@ LIMITS = {
     k: validation.LIMITS[k]
     for k in ("subject", "contact", "module", "version", "description", "steps")
 }
-__all__ = ["LIMITS", "Classified", "Filed", "Intake", "InvalidField", "TicketNotFound"]
+FIELDS = ("module", "version", "description", "steps", "contact")  # what a request carries
+__all__ = [
+    "FIELDS",
+    "LIMITS",
+    "Classified",
+    "Filed",
+    "Intake",
+    "InvalidField",
+    "TicketNotFound",
+    "missing_fields",
+    "parse_fields",
+]
 
 
 class TicketNotFound(LookupError):
@@ -125,3 +138,50 @@ def validate(intake: Intake, policy: Policy) -> None:
             raise InvalidField(name, f"at most {limit} characters")
     if not (intake.description or "").strip():
         raise InvalidField("description", "must not be empty")
+
+
+def missing_fields(
+    values: Mapping[str, object], policy: Policy, channel: str = ""
+) -> tuple[str, ...]:
+    """The policy's required intake fields that are blank (none for exempt channels: alerts)."""
+    if channel and channel in policy.intake_exempt:
+        return ()
+    return tuple(k for k in policy.required_intake if not str(values.get(k) or "").strip())
+
+
+# "Module: X", "Версия: 5.1", "Schritte: ..." in any of the desk's languages; longest first.
+FIELD_KEYS = {
+    "module": ("product module", "модуль продукта", "модуль продукту", "produktmodul",
+               "module", "modul", "модуль"),
+    "version": ("product version", "версия продукта", "версія продукту", "produktversion",
+                "version", "versio", "версия", "версія", "версiя"),
+    "steps": ("steps to reproduce", "шаги воспроизведения", "кроки відтворення",
+              "schritte zur reproduktion", "steps", "schritte", "шаги", "кроки"),
+}  # fmt: skip
+_KEY_OF = {k.casefold(): f for f, keys in FIELD_KEYS.items() for k in keys}
+_KEYS = "|".join(re.escape(k) for k in sorted(_KEY_OF, key=len, reverse=True))
+_FIELD_AT = re.compile(rf"(?:^|(?<=[\s/;,|]))(?P<key>{_KEYS})\s*[:=]", re.IGNORECASE | re.MULTILINE)
+_SEPARATORS = " \t/;,|"
+
+
+def parse_fields(text: str) -> dict[str, str]:
+    """The intake fields a customer's text supplies ("Модуль: Compute / Версия: 5.1").
+
+    A value runs to the next field's name; module and version end with their line, steps with
+    a blank line. The first mention of a field counts; values are cut to the field's limit.
+    """
+    found: dict[str, str] = {}
+    text = text or ""
+    marks = list(_FIELD_AT.finditer(text))
+    for i, m in enumerate(marks):
+        name = _KEY_OF[m.group("key").casefold()]
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        value = text[m.end() : end]
+        if name == "steps":
+            value = re.split(r"\n\s*\n", value.strip("\n"), maxsplit=1)[0]
+        else:
+            value = value.split("\n", 1)[0]
+        value = value.strip().strip(_SEPARATORS).strip()
+        if value and name not in found:
+            found[name] = value[: LIMITS[name]]
+    return found

@@ -170,7 +170,23 @@ _INTAKE_REQUEST = {
 }
 
 
+_FIELD_NAMES = {
+    "en": {"module": "the product module", "version": "the product version",
+           "description": "a description", "steps": "the steps to reproduce",
+           "contact": "a contact"},
+    "ru": {"module": "модуль продукта", "version": "версия продукта", "description": "описание",
+           "steps": "шаги воспроизведения", "contact": "контакт"},
+    "uk": {"module": "модуль продукту", "version": "версія продукту", "description": "опис",
+           "steps": "кроки відтворення", "contact": "контакт"},
+    "de": {"module": "das Produktmodul", "version": "die Produktversion",
+           "description": "eine Beschreibung", "steps": "die Schritte zur Reproduktion",
+           "contact": "einen Kontakt"},
+}  # fmt: skip
+
+
 def intake_request(missing: Sequence[str], lang: str = "en") -> str:
-    """The message (in the ticket's language) asking the customer for missing intake fields."""
+    """The message (in the ticket's language) asking the customer for missing intake fields,
+    each named in that language (never the field ids)."""
     text = _INTAKE_REQUEST.get(lang, _INTAKE_REQUEST["en"])
-    return text.format(fields=", ".join(missing))
+    names = _FIELD_NAMES.get(lang, _FIELD_NAMES["en"])
+    return text.format(fields=", ".join(names.get(m, m) for m in missing))

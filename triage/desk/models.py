@@ -79,6 +79,7 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ref: Mapped[str] = mapped_column(String(32), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64))
+    token_sealed: Mapped[str | None] = mapped_column(Text)  # the token sealed for later mails
     contact: Mapped[str] = mapped_column(String(320), default="")
     channel: Mapped[str] = mapped_column(String(16), default="web")
     subject: Mapped[str] = mapped_column(String(200), default="")  # given, or the first line

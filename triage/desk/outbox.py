@@ -6,7 +6,8 @@ LOCKED`` on PostgreSQL, a conditional UPDATE per row on SQLite), send outside th
 under a lease they ``renew`` (and re-check) just before each message, then ``mark_sent`` or
 ``mark_failed`` (retried with exponential backoff).
 
-Secrets a message must carry (the tracking token of a confirmation) are never stored plain:
+Secrets a message must carry (the tracking token of its status link) are never stored plain:
+the ticket keeps its token sealed (``Ticket.token_sealed``) and every message takes it from there;
 ``on_events`` seals them with the database's keyring into ``context["sealed"]``, ``claim``
 opens them for the sender only, and the sealed value is erased once the message is sent,
 given up or dropped.
@@ -39,6 +40,7 @@ KINDS = (
     "priority",
     "resolution",
     "reply",
+    "suspended",
 )
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 SECRET_KEYS = ("token",)  # sealed in the stored context, erased once sent or given up
@@ -80,6 +82,10 @@ def _status_notice(ev: Any, ticket: Any) -> Notice | None:
     to, message = data.get("to"), _staff_text(ev.message or "")
     if to == "waiting_customer" and "missing" not in data:
         return Notice("info_request", {"reason": ev.reason or "", "message": message})
+    if to == "waiting_third_party":
+        return Notice("suspended", {"message": message})
+    if to == "resolved" and ev.actor == "customer":
+        return None  # the customer said it is solved: nothing to tell them
     if to == "resolved":
         articles = data.get("articles") or _articles(ticket)
         return Notice("resolution", {"message": message, "articles": articles})
@@ -142,6 +148,9 @@ def row_values(
     """The outbox row of a notice as column values (secrets sealed), without the ticket's id:
     the ORM writers and the filing path's bulk insert store the same thing."""
     context = {"ref": ticket.ref, "plan": ticket.plan, **notice.context}
+    if not context.get("token") and getattr(ticket, "token_sealed", None):
+        token = ring.unseal(ticket.token_sealed)  # every mail links the status page with it
+        context.update({"token": token} if token else {})
     return {
         "ref": ticket.ref,
         "kind": notice.kind,

@@ -23,15 +23,18 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from triage.desk import lifecycle, messages, outbox
+from triage.desk import lifecycle, messages, outbox, validation
 from triage.desk.channel_models import OutboxMessage
 from triage.desk.db import Database
 from triage.desk.intake import (
+    FIELDS,
+    LIMITS,
     Classified,
     Filed,
     Intake,
     InvalidField,
     TicketNotFound,
+    missing_fields,
     subject_of,
     validate,
 )
@@ -132,8 +135,8 @@ class _Draft:
 def prepare(policy: Policy, intake: Intake, decided: Classified, now: datetime) -> _Draft:
     """A validated ticket ready to be filed by ``file_drafts`` (InvalidField if it cannot)."""
     validate(intake, policy)
-    values = {k: getattr(intake, k) for k in ("module", "version", "description", "contact")}
-    missing = lifecycle.missing_intake(values, policy.required_intake)
+    values = {k: getattr(intake, k) for k in FIELDS}
+    missing = missing_fields(values, policy, intake.channel)
     status = lifecycle.initial_status(missing)
     token = new_token()
     row = _new_ticket(policy, intake, decided, status, now)
@@ -155,6 +158,8 @@ def _insert_many(conn: Connection, drafts: list[_Draft], ring: Keyring) -> list[
         first = next_ref_block(conn, prefix, len(mine))
         for i, d in enumerate(mine):
             d.row["ref"] = f"{prefix}-{first + i:06d}"
+    for d in drafts:  # kept sealed for the status links of later mails (never plain)
+        d.row["token_sealed"] = ring.seal(d.token)
     ids = dict((ref, tid) for tid, ref in conn.execute(_INSERT_TICKET, [d.row for d in drafts]))
     events, mails = [], []
     for d in drafts:
@@ -426,3 +431,52 @@ def flag_sla(db: Database, policy: Policy, ref: str, now: datetime) -> str | Non
 
     _change(db, policy, ref, now, fn)
     return changed[0] if changed else None
+
+
+def fill_intake(
+    db: Database, policy: Policy, ref: str, actor: str, now: datetime, values: dict[str, str]
+) -> tuple[TicketView, tuple[str, ...]]:
+    """Fill the ticket's blank intake fields the customer supplied; (view, fields filled).
+
+    Only blank fields are filled (what support already has is never overwritten); a public
+    ``intake`` event names them. A ticket waiting on the customer for missing intake moves on
+    to open once nothing required is missing. Nothing is logged when nothing was filled.
+    """
+    for name, value in values.items():
+        if name not in FIELDS:
+            raise InvalidField(name, f"not an intake field (one of: {', '.join(FIELDS)})")
+        validation.check_text(name, value or "")
+        if len(value or "") > LIMITS[name]:
+            raise InvalidField(name, f"at most {LIMITS[name]} characters")
+    filled: list[str] = []
+
+    def fn(t: Ticket) -> None:
+        if t.status in lifecycle.FINAL:
+            raise lifecycle.IllegalTransition(t.status, "fill", f"ticket is {t.status}")
+        for name in FIELDS:
+            value = (values.get(name) or "").strip()
+            if value and not str(getattr(t, name) or "").strip():
+                setattr(t, name, value)
+                filled.append(name)
+        if not filled:
+            return
+        data = {"fields": list(filled)}
+        _log(t, now, actor, "intake", message="Intake completed.", data=data, public=True)
+        left = missing_fields({k: getattr(t, k) for k in FIELDS}, policy, t.channel)
+        if t.status == "waiting_customer" and not left and _waits_for_intake(t):
+            new = lifecycle.apply(_state(t), "open")
+            move = {"from": t.status, "to": new.status, "action": "open", "filled": list(filled)}
+            t.status = new.status
+            text = "The missing information was supplied; the ticket is open again."
+            _log(t, now, actor, "status", message=text, data=move, public=True)
+
+    view = _change(db, policy, ref, now, fn)
+    return view, tuple(filled)
+
+
+def _waits_for_intake(t: Ticket) -> bool:
+    """Whether the ticket's current wait on the customer was the request for missing fields."""
+    for ev in reversed(t.events):
+        if ev.kind == "status" and (ev.data or {}).get("to") == "waiting_customer":
+            return "missing" in (ev.data or {})
+    return False

@@ -91,6 +91,7 @@ class Policy:
     decline_reasons: tuple[str, ...]
     reminders: Reminders = field(default_factory=Reminders)
     alerts: AlertRules = field(default_factory=AlertRules)
+    intake_exempt: tuple[str, ...] = ()  # channels whose requests need no intake fields
 
     def request_class(self, class_id: str) -> RequestClass:
         """A class by id; ``unknown`` (or anything not configured) gives the unknown class."""
@@ -191,6 +192,7 @@ class _Unknown(_Strict):
 
 class _Intake(_Strict):
     required: list[str]
+    exempt_channels: list[str] = []
 
 
 class _PolicyFile(_Strict):
@@ -285,6 +287,7 @@ def _build(p: _PolicyFile) -> Policy:
         decline_reasons=tuple(p.decline_reasons),
         reminders=p.reminders.build(),
         alerts=p.alerts.build(),
+        intake_exempt=tuple(p.intake.exempt_channels),
     )
 
 

@@ -277,14 +277,14 @@ def file_ticket():
     policy = services().policy
     form = _choices(TicketForm())
     if not form.validate():
-        return _page(422, ticket=form, contact=True)
+        return _refused(form)
     intake = _intake(form)
     decided, _found = _classify(f"{intake.description}\n{intake.steps}".strip())
     try:
         filed = tickets.file_ticket(services().db, policy, intake, decided, now())
     except InvalidField as exc:
         form.description.errors = [f"{exc.field}: {exc.message}"]
-        return _page(422, ticket=form, contact=True)
+        return _refused(form)
     questions.link_ticket(services().db, form.sid.data or cookie.get("ask_sid"), filed.ref, now())
     cookie.pop("ask_sid", None)
     return render_template(
@@ -294,6 +294,17 @@ def file_ticket():
         tracking=tracking_url(filed.ref, filed.token),
         promise=i18n.by_when(filed.reaction_due, now()),
     )
+
+
+def _refused(ticket: TicketForm):
+    """The ticket form again with its errors, and the question and its suggestions kept."""
+    sid = ticket.sid.data or cookie.get("ask_sid")
+    asked = questions.get_session(services().db, sid)
+    question = asked.question if asked else (ticket.description.data or "").strip()
+    key = asked.key if asked else ""
+    form = QuestionForm(formdata=None, question=question, sid=key, lang=i18n.lang())
+    items = shown(decide(question)) if question else []
+    return _page(422, form=form, asked=asked, suggestions=items, ticket=ticket, contact=True)
 
 
 def tracking_url(ref: str, token: str) -> str:

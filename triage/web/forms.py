@@ -51,7 +51,7 @@ class TicketForm(TextForm):
     description = TextAreaField(
         _l("What happened"), validators=[_required(), _max(LIMITS["description"])]
     )
-    steps = TextAreaField(_l("Steps to reproduce"), validators=[Optional(), _max(LIMITS["steps"])])
+    steps = TextAreaField(_l("Steps to reproduce"), validators=[_required(), _max(LIMITS["steps"])])
     contact = StringField(
         _l("Your email"),
         validators=[

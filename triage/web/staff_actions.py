@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from triage.desk import lifecycle, tickets
+from triage.desk.intake import FIELDS
+from triage.desk.intake import missing_fields as missing_intake
 from triage.desk.views import TicketView
 from triage.kb.articles import LANGS
 from triage.web import staff_forms as forms
@@ -62,8 +64,8 @@ class Handler:
 
 def missing_fields(view: TicketView) -> tuple[str, ...]:
     """The policy's required intake fields the ticket still lacks."""
-    values = {k: getattr(view, k, "") for k in ("module", "version", "description", "contact")}
-    return lifecycle.missing_intake(values, services().policy.required_intake)
+    values = {k: getattr(view, k, "") for k in FIELDS}
+    return missing_intake(values, services().policy, getattr(view, "channel", ""))
 
 
 def ask_template(view: TicketView) -> str:

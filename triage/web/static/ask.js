@@ -127,9 +127,23 @@
       .catch(function () {});
   }
 
+  /* Too short to search (spaces only, or under three characters): say why, do not go quiet. */
+  var hint = document.getElementById("question-hint");
+  function tooShort() {
+    var short = q.value.trim().length < 3;
+    if (hint) {
+      hint.textContent = short ? hint.dataset.short : "";
+      hint.hidden = !short;
+    }
+    q.setAttribute("aria-invalid", short ? "true" : "false");
+    return short;
+  }
+
   q.addEventListener("input", debounce(live, 300));
+  q.addEventListener("input", function () { if (hint && !hint.hidden) tooShort(); });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (tooShort()) { q.focus(); return; }
     live();
   });
 
