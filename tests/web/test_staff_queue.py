@@ -209,7 +209,7 @@ def test_subject_from_the_api_the_ask_form_and_an_alert(staff_app, staff_desk):
     from triage.channels.alerts import Alert, _intake
 
     client = staff_app.test_client()
-    base = {"module": "Portal", "version": "4.2", "contact": "eve@example.com"}
+    base = {"module": "Portal", "version": "4.2", "contact": "eve@example.com", "steps": "1. Open"}
     r = client.post(
         "/api/tickets", json={**base, "description": "long text", "subject": "API subject"}
     )
